@@ -1,0 +1,187 @@
+"""Command line: ``python -m assistant COMMAND``.
+
+Expected failures (bad file, missing setup, a server that won't start) print
+one line on stderr and exit with code 2; no stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from assistant.config import PROJECT_ROOT, Settings
+
+DEMO_CATALOG = sorted((PROJECT_ROOT / "data" / "catalog").glob("*.csv"))
+
+
+class CliError(Exception):
+    """An expected failure, reported as one line."""
+
+
+def cmd_init_db(settings: Settings, _args: argparse.Namespace) -> None:
+    from assistant.db.migrate import upgrade
+
+    upgrade(settings.db_url)
+    print(f"database ready: {_safe_url(settings.db_url)}")
+
+
+def cmd_import_catalog(settings: Settings, args: argparse.Namespace) -> None:
+    from assistant.catalog.importer import CatalogFormatError, import_catalog
+    from assistant.db.engine import session_factory
+    from assistant.db.migrate import upgrade
+
+    upgrade(settings.db_url)
+    sessions = session_factory(settings.db_url)
+    for path in args.paths:
+        try:
+            with sessions() as session, session.begin():
+                report = import_catalog(session, Path(path), progress=not args.quiet)
+        except CatalogFormatError as error:
+            raise CliError(str(error)) from None
+        for error in report.errors[: args.show_errors]:
+            print(f"skipped {error}", file=sys.stderr)
+        if len(report.errors) > args.show_errors:
+            print(f"... and {len(report.errors) - args.show_errors} more bad rows", file=sys.stderr)
+        print(f"{path}: {report.summary()}")
+
+
+def cmd_build_index(settings: Settings, _args: argparse.Namespace) -> None:
+    from assistant.course_search import CourseSearch
+    from assistant.db.engine import session_factory
+
+    count = CourseSearch(session_factory(settings.db_url), settings.cache_dir / "content-index").refresh(progress=True)
+    print(f"course index ready: {count} courses")
+
+
+def cmd_train_rasa(settings: Settings, args: argparse.Namespace) -> None:
+    from assistant.launcher import train_rasa_model
+
+    model = train_rasa_model(settings, force=args.force)
+    print(model if args.print_path else f"Rasa model: {model}")
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    from assistant.launcher import running_servers, train_rasa_model
+
+    started = time.monotonic()
+    args.paths, args.quiet, args.show_errors = DEMO_CATALOG, True, 5
+    cmd_import_catalog(settings, args)
+    cmd_build_index(settings, args)
+    model = train_rasa_model(settings)
+    print("Starting the action server and the Rasa server...", flush=True)
+    with running_servers(settings, model, settings.rasa_port, settings.action_port) as servers:
+        print(_how_to_chat(settings, servers.rasa_url), flush=True)
+        print(f"(ready {time.monotonic() - started:.0f} s after start; press Ctrl-C to stop)", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while True:
+                servers.check_alive()
+                time.sleep(1)
+        except KeyboardInterrupt:
+            print("\nStopping...", flush=True)
+
+
+def cmd_shell(settings: Settings, args: argparse.Namespace) -> None:
+    """A terminal chat with the running assistant, over its REST channel."""
+    import json
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    url = f"http://{settings.host}:{settings.rasa_port}/webhooks/rest/webhook"
+    sender = args.sender or f"shell-{uuid.uuid4().hex[:8]}"
+    print(f"Chatting with {url} as {sender}. Type /stop or press Ctrl-D to leave.")
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if text.strip() == "/stop":
+            return
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                replies = json.load(response)
+        except (urllib.error.URLError, OSError) as error:
+            raise CliError(f"the assistant is not answering at {url} ({error}); start it with 'make run'") from None
+        for reply in replies:
+            if "text" in reply:
+                print(f"bot> {reply['text']}")
+            for button in reply.get("buttons", []):
+                print(f"     [{button['title']}]  (type: {button['payload']})")
+
+
+def _how_to_chat(settings: Settings, rasa_url: str) -> str:
+    token_file = settings.var_dir / "secrets" / "rasa_token"
+    return f"""
+Pathwise is running at {rasa_url}
+
+Chat in the terminal (from a second terminal):
+  make shell
+or with Rasa's own shell (it loads a second copy of the model):
+  make rasa-shell
+Chat over REST:
+  curl -s -X POST {rasa_url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+    -d '{{"sender": "me", "message": "I want to learn python for data analysis, my budget is $50"}}'
+Socket.io clients connect to {rasa_url} (events user_uttered / bot_uttered).
+Rasa HTTP API token: {token_file}
+"""
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="Pathwise learning-guidance assistant")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init-db", help="create or migrate the learner database").set_defaults(func=cmd_init_db)
+    imp = commands.add_parser("import-catalog", help="import edX / Udemy catalog CSV files")
+    imp.add_argument("paths", nargs="+", type=Path)
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.add_argument("--show-errors", type=int, default=20, metavar="N", help="bad rows to list (default 20)")
+    imp.set_defaults(func=cmd_import_catalog)
+    commands.add_parser("build-index", help="embed the catalog for course search").set_defaults(func=cmd_build_index)
+    train = commands.add_parser("train-rasa", help="train the Rasa model if its inputs changed")
+    train.add_argument("--force", action="store_true", help="train even if a model for these inputs exists")
+    train.add_argument("--print-path", action="store_true", help="print only the model path")
+    train.set_defaults(func=cmd_train_rasa)
+    commands.add_parser("run", help="import the demo catalog, train if needed, start both servers").set_defaults(
+        func=cmd_run)
+    shell = commands.add_parser("shell", help="chat in the terminal with the running assistant")
+    shell.add_argument("--sender", help="conversation id to use (default: a new one)")
+    shell.set_defaults(func=cmd_shell)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        args.func(settings, args)
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # expected failures from lower layers carry a clear message
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from assistant.launcher import LaunchError
+
+        if isinstance(error, (LaunchError, SQLAlchemyError, OSError)):
+            print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
+            if isinstance(error, LaunchError) and "\n" in str(error):
+                print(str(error).split("\n", 1)[1], file=sys.stderr)
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

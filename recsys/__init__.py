@@ -1,0 +1,1 @@
+"""Course recommender library. Import-light: submodules load their own heavy deps."""
