@@ -1,0 +1,1 @@
+"""Course catalog: import and normalisation of edX and Udemy exports."""
