@@ -9,6 +9,7 @@ tracker's ``latest_message``), for example::
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -22,6 +23,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from assistant.nlu import sentiment_model
 from assistant.nlu.sentiment_model import LearnerSentimentModel, read_corpus, read_lexicon
 
 SENTIMENT = "sentiment"
@@ -43,6 +45,16 @@ class LearnerSentimentAnalyzer(GraphComponent):
             "lexicon_file": "data/sentiment/vader_sentiment_lexicon.txt",
             "affect_threshold": 0.45,
         }
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """Rasa's training cache only sees the NLU data and the config; the
+        corpora and the model code must change the fingerprint too."""
+        digest = hashlib.sha256(Path(sentiment_model.__file__).read_bytes())
+        for name in [*config.get("corpus_files", []), config.get("lexicon_file", "")]:
+            path = Path(name)
+            digest.update(name.encode() + (path.read_bytes() if path.is_file() else b"<missing>"))
+        return digest.hexdigest()
 
     def __init__(
         self,
@@ -91,8 +103,11 @@ class LearnerSentimentAnalyzer(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / _MODEL_FILE)
-        except (ValueError, FileNotFoundError, EOFError) as exc:
+        except (ValueError, FileNotFoundError, EOFError, AttributeError, ImportError) as exc:
             raise RasaException(f"LearnerSentimentAnalyzer: cannot load {_MODEL_FILE}: {exc}") from exc
+        if not isinstance(model, LearnerSentimentModel) or getattr(model, "features", None) is None:
+            raise RasaException(f"LearnerSentimentAnalyzer: {_MODEL_FILE} was written by another version; "
+                                "retrain the model")
         return cls(config, model_storage, resource, model)
 
     def process(self, messages: List[Message]) -> List[Message]:

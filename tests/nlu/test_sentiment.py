@@ -84,6 +84,7 @@ def _small_corpus(folder: Path) -> list[str]:
 
 def test_component_trains_persists_loads_and_processes(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(ROOT)  # the default lexicon path is relative to the project
+    (tmp_path / "model").mkdir()
     storage = LocalModelStorage(tmp_path / "model")
     resource = Resource("sentiment")
     context = ExecutionContext(GraphSchema({}), "test")
@@ -113,3 +114,13 @@ def test_no_words_guard(text, guarded):
     message.set("intent", {"name": "greet", "confidence": 0.9}, add_to_output=True)
     NoWordsGuard().process([message])
     assert (message.get("intent")["name"] == "nlu_fallback") is guarded
+
+
+def test_training_cache_fingerprint_follows_corpus_and_code(tmp_path: Path):
+    corpus = tmp_path / "extra.csv"
+    corpus.write_text("source,text,polarity,affect,help_need\nproject,hello,neutral,neutral,0\n")
+    config = {**LearnerSentimentAnalyzer.get_default_config(), "corpus_files": [str(corpus)]}
+    before = LearnerSentimentAnalyzer.fingerprint_addon(config)
+    assert LearnerSentimentAnalyzer.fingerprint_addon(config) == before
+    corpus.write_text(corpus.read_text() + "project,I am lost,negative,confused,1\n")
+    assert LearnerSentimentAnalyzer.fingerprint_addon(config) != before
