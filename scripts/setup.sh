@@ -9,21 +9,22 @@ cd "$(dirname "$0")/.."
 
 die() { echo "setup: $*" >&2; exit 2; }
 
-find_python() {  # find_python VERSION ENVVAR
+works_as() {  # works_as VERSION PYTHON: PYTHON runs and is that version
+  "$2" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$1'.split('.'))))" 2>/dev/null
+}
+
+find_python() {  # find_python VERSION ENVVAR: print the first working candidate
   local version=$1 var=$2 candidate
-  candidate=${!var:-}
-  if [ -n "$candidate" ]; then
-    [ -x "$(command -v "$candidate" || true)" ] || die "$var=$candidate is not an executable Python"
-    echo "$candidate"; return
+  if [ -n "${!var:-}" ]; then
+    works_as "$version" "${!var}" && { echo "${!var}"; return 0; }
+    return 1
   fi
-  if command -v "python$version" >/dev/null 2>&1; then
-    command -v "python$version"; return
-  fi
-  if command -v pyenv >/dev/null 2>&1; then
-    for candidate in "$(pyenv root)"/versions/"$version".*/bin/python"$version"; do
-      [ -x "$candidate" ] && { echo "$candidate"; return; }
-    done
-  fi
+  # pyenv shims answer to every name, so each candidate is run to check it.
+  for candidate in "python$version" $(pyenv root 2>/dev/null)/versions/"$version".*/bin/python"$version"; do
+    if works_as "$version" "$candidate"; then
+      command -v "$candidate"; return 0
+    fi
+  done
   return 1
 }
 
@@ -42,9 +43,9 @@ ensure_venv() {  # ensure_venv DIR PYTHON REQUIREMENTS
 }
 
 PY311=$(find_python 3.11 ASSISTANT_PYTHON) \
-  || die "Python 3.11 not found: install it (e.g. 'pyenv install 3.11') or set ASSISTANT_PYTHON=/path/to/python3.11"
+  || die "Python 3.11 not found${ASSISTANT_PYTHON:+ at ASSISTANT_PYTHON=$ASSISTANT_PYTHON}: install it (e.g. 'pyenv install 3.11') or set ASSISTANT_PYTHON=/path/to/python3.11"
 PY310=$(find_python 3.10 RASA_PYTHON) \
-  || die "Python 3.10 not found (Rasa 3.6 needs it): install it (e.g. 'pyenv install 3.10') or set RASA_PYTHON=/path/to/python3.10"
+  || die "Python 3.10 not found${RASA_PYTHON:+ at RASA_PYTHON=$RASA_PYTHON} (Rasa 3.6 needs it): install it (e.g. 'pyenv install 3.10') or set RASA_PYTHON=/path/to/python3.10"
 
 ensure_venv .venv "$PY311" requirements.txt
 ensure_venv .venv-rasa "$PY310" requirements-rasa.txt
