@@ -12,9 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.config import PROJECT_ROOT, Settings
-
-DEMO_CATALOG = sorted((PROJECT_ROOT / "data" / "catalog").glob("*.csv"))
+from assistant.config import Settings
 
 
 class CliError(Exception):
@@ -29,22 +27,27 @@ def cmd_init_db(settings: Settings, _args: argparse.Namespace) -> None:
 
 
 def cmd_import_catalog(settings: Settings, args: argparse.Namespace) -> None:
+    import_files(settings, args.paths, progress=not args.quiet, show_errors=args.show_errors)
+
+
+def import_files(settings: Settings, paths: list[Path], progress: bool, show_errors: int) -> None:
+    """Import each catalog file in its own transaction and print what changed."""
     from assistant.catalog.importer import CatalogFormatError, import_catalog
     from assistant.db.engine import session_factory
     from assistant.db.migrate import upgrade
 
     upgrade(settings.db_url)
     sessions = session_factory(settings.db_url)
-    for path in args.paths:
+    for path in paths:
         try:
             with sessions() as session, session.begin():
-                report = import_catalog(session, Path(path), progress=not args.quiet)
+                report = import_catalog(session, Path(path), progress=progress)
         except CatalogFormatError as error:
             raise CliError(str(error)) from None
-        for error in report.errors[: args.show_errors]:
+        for error in report.errors[:show_errors]:
             print(f"skipped {error}", file=sys.stderr)
-        if len(report.errors) > args.show_errors:
-            print(f"... and {len(report.errors) - args.show_errors} more bad rows", file=sys.stderr)
+        if len(report.errors) > show_errors:
+            print(f"... and {len(report.errors) - show_errors} more bad rows", file=sys.stderr)
         print(f"{path}: {report.summary()}")
 
 
@@ -63,14 +66,11 @@ def cmd_train_rasa(settings: Settings, args: argparse.Namespace) -> None:
     print(model if args.print_path else f"Rasa model: {model}")
 
 
-def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
-    from assistant.launcher import running_servers, train_rasa_model
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> None:
+    from assistant.launcher import prepare, running_servers
 
     started = time.monotonic()
-    args.paths, args.quiet, args.show_errors = DEMO_CATALOG, True, 5
-    cmd_import_catalog(settings, args)
-    cmd_build_index(settings, args)
-    model = train_rasa_model(settings)
+    model = prepare(settings, say=print)
     print("Starting the action server and the Rasa server...", flush=True)
     with running_servers(settings, model, settings.rasa_port, settings.action_port) as servers:
         print(_how_to_chat(settings, servers.rasa_url), flush=True)

@@ -20,7 +20,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from pathlib import Path
 from assistant.config import PROJECT_ROOT, Settings
 
 RASA_VENV = PROJECT_ROOT / ".venv-rasa"
+DEMO_CATALOG = sorted((PROJECT_ROOT / "data" / "catalog").glob("*.csv"))
 RASA_DATA = ["data/nlu", "data/rules", "data/stories"]
 # Everything that changes the trained Rasa model.
 RASA_INPUTS = ["domain.yml", "config.yml", *RASA_DATA, "data/sentiment", "assistant/nlu", "requirements-rasa.txt"]
@@ -99,6 +100,23 @@ def train_rasa_model(settings: Settings, force: bool = False) -> Path:
                 raise LaunchError(f"rasa train failed (exit {result.returncode}); see {log}:\n{_tail(log)}")
             shutil.move(str(Path(out) / f"{digest}.tar.gz"), target)
         return target
+
+
+def prepare(settings: Settings, say: Callable[[str], None] = lambda _line: None) -> Path:
+    """Everything the servers need, each step a no-op when already done:
+    the database schema, the demo catalog, the course index and the Rasa model."""
+    from assistant.catalog.importer import import_catalog
+    from assistant.course_search import CourseSearch
+    from assistant.db.engine import session_factory
+    from assistant.db.migrate import upgrade
+
+    upgrade(settings.db_url)
+    sessions = session_factory(settings.db_url)
+    for path in DEMO_CATALOG:
+        with sessions() as session, session.begin():
+            say(f"{path.name}: {import_catalog(session, path, progress=False).summary()}")
+    say(f"course index: {CourseSearch(sessions, settings.cache_dir / 'content-index').refresh()} courses")
+    return train_rasa_model(settings)
 
 
 def _tail(path: Path, lines: int = 25) -> str:

@@ -26,13 +26,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.__main__ import DEMO_CATALOG  # noqa: E402
-from assistant.catalog.importer import import_catalog  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.course_search import CourseSearch  # noqa: E402
-from assistant.db.engine import session_factory  # noqa: E402
-from assistant.db.migrate import upgrade  # noqa: E402
-from assistant.launcher import running_servers, train_rasa_model  # noqa: E402
+from assistant.launcher import prepare, running_servers  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SCRIPT = ["hello", "I want to learn python for data analysis, my budget is $50", "free courses on statistics",
@@ -69,13 +64,7 @@ def main() -> None:
     settings = replace(Settings.from_env(), var_dir=var_dir, db_url=f"sqlite:///{var_dir / 'assistant.db'}")
 
     started = time.perf_counter()
-    upgrade(settings.db_url)
-    sessions = session_factory(settings.db_url)
-    for path in DEMO_CATALOG:
-        with sessions() as session, session.begin():
-            import_catalog(session, path, progress=False)
-    CourseSearch(sessions, settings.cache_dir / "content-index").refresh()
-    model = train_rasa_model(settings)
+    model = prepare(settings)
     prepared = time.perf_counter() - started
     with running_servers(settings, model, settings.rasa_port + 100, settings.action_port + 100) as servers:
         url = f"{servers.rasa_url}/webhooks/rest/webhook"

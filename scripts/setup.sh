@@ -38,7 +38,9 @@ ensure_venv() {  # ensure_venv DIR PYTHON REQUIREMENTS
   echo "setup: installing $requirements into $dir (first time takes a few minutes)"
   [ -x "$dir/bin/python" ] || "$python" -m venv "$dir"
   "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  # One retry: a dropped connection or a busy pip cache should not end the setup.
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" \
+    || "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
   echo "$want" > "$dir/.requirements-stamp"
 }
 

@@ -10,12 +10,9 @@ from dataclasses import dataclass, field, replace
 import pytest
 import requests
 
-from assistant.catalog.importer import import_catalog
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.course_search import CourseSearch
 from assistant.db.engine import session_factory
-from assistant.db.migrate import upgrade
-from assistant.launcher import Servers, running_servers, train_rasa_model
+from assistant.launcher import Servers, prepare, running_servers
 from tests.conftest import free_port
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
@@ -55,19 +52,12 @@ def turn_timer() -> Iterator[TurnTimer]:
 @pytest.fixture(scope="session")
 def e2e_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     var_dir = tmp_path_factory.mktemp("e2e") / "var"
-    settings = replace(Settings.from_env(), var_dir=var_dir, db_url=f"sqlite:///{var_dir / 'assistant.db'}")
-    upgrade(settings.db_url)
-    sessions = session_factory(settings.db_url)
-    for path in sorted((PROJECT_ROOT / "data" / "catalog").glob("*.csv")):
-        with sessions() as session, session.begin():
-            import_catalog(session, path, progress=False)
-    CourseSearch(sessions, settings.cache_dir / "content-index").refresh()  # fills the embedding cache
-    return settings
+    return replace(Settings.from_env(), var_dir=var_dir, db_url=f"sqlite:///{var_dir / 'assistant.db'}")
 
 
 @pytest.fixture(scope="session")
 def servers(e2e_settings: Settings) -> Iterator[Servers]:
-    model = train_rasa_model(e2e_settings)
+    model = prepare(e2e_settings)
     with running_servers(e2e_settings, model, free_port(), free_port()) as running:
         yield running
 
