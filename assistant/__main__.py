@@ -70,7 +70,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> None:
     from assistant.launcher import prepare, running_servers
 
     started = time.monotonic()
-    model = prepare(settings, say=print)
+    model = prepare(settings, say=print, progress=True)
     print("Starting the action server and the Rasa server...", flush=True)
     with running_servers(settings, model, settings.rasa_port, settings.action_port) as servers:
         print(_how_to_chat(settings, servers.rasa_url), flush=True)

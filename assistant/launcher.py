@@ -87,11 +87,12 @@ def train_rasa_model(settings: Settings, force: bool = False) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if target.exists() and not force:
             return target
-        print(f"Training the Rasa model ({digest}); this takes a few minutes...", file=sys.stderr, flush=True)
+        log = settings.var_dir / "logs" / "rasa-train.log"
+        print(f"Training the Rasa model ({digest}); this takes a few minutes (log: {log})...",
+              file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(dir=models) as out:
             command = [str(rasa_executable()), "train", "--config", "config.yml", "--domain", "domain.yml",
                        "--data", *RASA_DATA, "--out", out, "--fixed-model-name", digest]
-            log = settings.var_dir / "logs" / "rasa-train.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("w") as handle:
                 result = subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_environment(settings, settings.action_port),
@@ -102,7 +103,7 @@ def train_rasa_model(settings: Settings, force: bool = False) -> Path:
         return target
 
 
-def prepare(settings: Settings, say: Callable[[str], None] = lambda _line: None) -> Path:
+def prepare(settings: Settings, say: Callable[[str], None] = lambda _line: None, progress: bool = False) -> Path:
     """Everything the servers need, each step a no-op when already done:
     the database schema, the demo catalog, the course index and the Rasa model."""
     from assistant.catalog.importer import import_catalog
@@ -115,7 +116,8 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda _line: None)
     for path in DEMO_CATALOG:
         with sessions() as session, session.begin():
             say(f"{path.name}: {import_catalog(session, path, progress=False).summary()}")
-    say(f"course index: {CourseSearch(sessions, settings.cache_dir / 'content-index').refresh()} courses")
+    count = CourseSearch(sessions, settings.cache_dir / "content-index").refresh(progress=progress)
+    say(f"course index: {count} courses")
     return train_rasa_model(settings)
 
 
