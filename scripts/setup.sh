@@ -6,6 +6,7 @@
 # is only reinstalled when that hash changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
 
 die() { echo "setup: $*" >&2; exit 2; }
 
@@ -51,3 +52,4 @@ PY310=$(find_python 3.10 RASA_PYTHON) \
 
 ensure_venv .venv "$PY311" requirements.txt
 ensure_venv .venv-rasa "$PY310" requirements-rasa.txt
+echo "setup: done in $((SECONDS - started)) s"
