@@ -5,9 +5,14 @@ does it: import, index, train-if-needed, start, warm up, first REST turn),
 resident memory of the Rasa server and of the action server after that turn,
 and REST turn latency over a short scripted conversation.
 
-    .venv/bin/python bench/startup.py [--turns 40]
+    .venv/bin/python bench/startup.py [--turns 40] [--output bench/results/startup.json]
 
-Writes bench/results/startup.json and prints a table. Loopback only.
+For a first start, point it at empty caches:
+
+    RASA_MAX_CACHE_SIZE=0 ASSISTANT_CACHE_DIR=$(mktemp -d) .venv/bin/python bench/startup.py \
+        --output bench/results/startup-cold.json
+
+Writes the JSON and prints a table. Loopback only.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--turns", type=int, default=40, help="REST turns to time after start-up")
+    parser.add_argument("--output", type=Path, default=RESULTS / "startup.json", help="where to write the JSON")
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="pathwise-bench-")) / "var"
     settings = replace(Settings.from_env(), var_dir=var_dir, db_url=f"sqlite:///{var_dir / 'assistant.db'}")
@@ -87,8 +93,8 @@ def main() -> None:
         "rest_turn_ms": {"turns": len(latencies), "p50": round(statistics.median(latencies), 1),
                          "p95": round(percentile(latencies, 0.95), 1), "max": round(max(latencies), 1)},
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "startup.json").write_text(json.dumps(results, indent=2))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2))
     print("| figure | value |\n|---|---|")
     print(f"| prepare (import, index, train if needed) | {results['prepare_seconds']} s |")
     print(f"| launch to first answer | {results['first_answer_seconds']} s |")
