@@ -26,12 +26,16 @@ class Budget:
             return price == 0
         return self.limit is None or price <= self.limit + 1e-9
 
+    def amount(self) -> str:
+        """The limit with its currency symbol, e.g. "$50"; only for a set limit."""
+        return f"{_SYMBOLS.get(self.currency, '$')}{self.limit:g}"
+
     def describe(self) -> str:
         if self.free_only:
             return "free only"
         if self.limit is None:
             return "no budget limit"
-        return f"up to {_SYMBOLS.get(self.currency, '$')}{self.limit:g}"
+        return f"up to {self.amount()}"
 
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}

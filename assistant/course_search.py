@@ -134,7 +134,7 @@ class CourseSearch:
         if course.price_kind == "audit":
             parts.append(price_text(course))
         elif budget is not None and budget.limit is not None and not budget.free_only and course.price > 0:
-            parts.append(f"fits your {budget.describe().replace('up to ', '')} budget")
+            parts.append(f"fits your {budget.amount()} budget")
         elif course.price_kind == "free":
             parts.append("free")
         return "; ".join(parts)
