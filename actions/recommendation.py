@@ -13,8 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.rendering import RICH_CHANNELS, cards_payload, course_list_text
 from assistant.budget import Budget, BudgetError, parse_budget
-from assistant.course_search import MODEL_VERSION, SearchResult, price_text
-from assistant.learners import get_or_create_learner, log_recommendations
+from assistant.course_search import SearchResult, price_text
+from assistant.learners import get_or_create_learner, log_recommendations, owned_course_ids
 from assistant.request_text import level_from_text, normalise_level, topic_query
 
 logger = logging.getLogger(__name__)
@@ -49,29 +49,50 @@ class ActionRecommendCourses(Action):
         # entity span, which DIET may cut short ("underwater basket weaving").
         entity_topic = _entity(tracker, "topic")
         topic = topic_query(text) or topic_query(entity_topic or "")
-        if not topic:
-            dispatcher.utter_message(text="What would you like to learn? Name a topic, for example "
-                                          "\"python\", \"marketing\" or \"statistics\".", buttons=TOPIC_BUTTONS)
-            return []
         try:
-            result = await asyncio.to_thread(services.course_search().search, topic, budget, level, 3)
+            history = await asyncio.to_thread(self._history, tracker.sender_id)
+            if not topic and not history:
+                dispatcher.utter_message(text="What would you like to learn? Name a topic, for example "
+                                              "\"python\", \"marketing\" or \"statistics\".", buttons=TOPIC_BUTTONS)
+                return []
+            result = await asyncio.to_thread(services.recommender().recommend, topic, history, budget, level, 3)
             if result.hits:
                 await asyncio.to_thread(self._log, tracker.sender_id, result)
         except Exception:  # any downstream failure ends in an apology, never silence
-            logger.exception("course search failed for topic %r", topic)
+            logger.exception("recommendation failed for topic %r", topic)
             dispatcher.utter_message(text="Sorry, I couldn't search the catalog just now. "
                                           "Please try again in a minute.")
             return []
+        if not topic:
+            self._reply_from_history(dispatcher, tracker, budget, level, result)
+            return [SlotSet("budget", budget.describe() if budget else None), SlotSet("level", level)]
         self._reply(dispatcher, tracker, entity_topic or topic, budget, level, result)
         return [SlotSet("topic", entity_topic or topic), SlotSet("budget", budget.describe() if budget else None),
                 SlotSet("level", level)]
 
     @staticmethod
+    def _history(sender_id: str) -> frozenset[int]:
+        with services.sessions()() as session:
+            return owned_course_ids(session, services.learner_key(sender_id))
+
+    @staticmethod
     def _log(sender_id: str, result: SearchResult) -> None:
         with services.sessions()() as session, session.begin():
             learner = get_or_create_learner(session, services.learner_key(sender_id))
-            shown = [(hit.course.id, hit.similarity, hit.reason) for hit in result.hits]
-            log_recommendations(session, learner, shown, MODEL_VERSION)
+            shown = [(hit.course.id, hit.score, hit.reason) for hit in result.hits]
+            log_recommendations(session, learner, shown, result.model_version)
+
+    @staticmethod
+    def _reply_from_history(dispatcher: CollectingDispatcher, tracker: Tracker, budget: Budget | None,
+                            level: str | None, result: SearchResult) -> None:
+        if not result.hits:
+            dispatcher.utter_message(text="I have nothing new to suggest from your courses with those limits. "
+                                          "Name a topic and I'll search the whole catalog.", buttons=TOPIC_BUTTONS)
+            return
+        dispatcher.utter_message(text="Based on the courses you have taken, you might like:\n"
+                                      + course_list_text(result.hits))
+        if tracker.get_latest_input_channel() in RICH_CHANNELS:
+            dispatcher.utter_message(json_message=cards_payload(result.hits))
 
     @staticmethod
     def _reply(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, budget: Budget | None,

@@ -9,6 +9,7 @@ from assistant.config import Settings
 from assistant.course_search import CourseSearch
 from assistant.db.engine import session_factory
 from assistant.identity import pseudonym
+from assistant.recommender import CourseRecommender
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ def sessions():  # type: ignore[no-untyped-def]
 @lru_cache(maxsize=1)
 def course_search() -> CourseSearch:
     return CourseSearch(sessions(), settings().cache_dir / "content-index")
+
+
+@lru_cache(maxsize=1)
+def recommender() -> CourseRecommender:
+    return CourseRecommender(course_search(), settings().models_dir)
 
 
 def learner_key(sender_id: str) -> str:

@@ -59,6 +59,18 @@ def cmd_build_index(settings: Settings, _args: argparse.Namespace) -> None:
     print(f"course index ready: {count} courses")
 
 
+def cmd_train_recommender(settings: Settings, args: argparse.Namespace) -> None:
+    from assistant.db.engine import session_factory
+    from assistant.recommender_training import train_recommender
+
+    try:
+        version = train_recommender(session_factory(settings.db_url), settings.cache_dir / "content-index",
+                                    settings.models_dir, force=args.force, say=print, progress=True)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    print(f"recommender in production: {settings.models_dir / version}")
+
+
 def cmd_train_rasa(settings: Settings, args: argparse.Namespace) -> None:
     from assistant.launcher import train_rasa_model
 
@@ -149,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--show-errors", type=int, default=20, metavar="N", help="bad rows to list (default 20)")
     imp.set_defaults(func=cmd_import_catalog)
     commands.add_parser("build-index", help="embed the catalog for course search").set_defaults(func=cmd_build_index)
+    rec = commands.add_parser("train-recommender", help="train the hybrid recommender if its data changed")
+    rec.add_argument("--force", action="store_true", help="train even if a model for this data exists")
+    rec.set_defaults(func=cmd_train_recommender)
     train = commands.add_parser("train-rasa", help="train the Rasa model if its inputs changed")
     train.add_argument("--force", action="store_true", help="train even if a model for these inputs exists")
     train.add_argument("--print-path", action="store_true", help="print only the model path")

@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from recsys.paths import models_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,6 +27,7 @@ class Settings:
     var_dir: Path
     db_url: str
     cache_dir: Path
+    models_dir: Path
     rasa_port: int
     action_port: int
     host: str
@@ -36,6 +39,7 @@ class Settings:
             var_dir=var_dir,
             db_url=os.environ.get("ASSISTANT_DB_URL") or f"sqlite:///{var_dir / 'assistant.db'}",
             cache_dir=Path(os.environ.get("ASSISTANT_CACHE_DIR") or _cache_home()),
+            models_dir=models_dir(),
             rasa_port=int(os.environ.get("RASA_PORT", "5005")),
             action_port=int(os.environ.get("ACTION_PORT", "5055")),
             host=os.environ.get("ASSISTANT_HOST", "127.0.0.1"),

@@ -26,7 +26,7 @@ MODEL_VERSION = "content-minilm-v1"
 @dataclass(frozen=True)
 class CourseHit:
     course: Course
-    similarity: float
+    score: float  # higher is better; comparable within one list only
     reason: str
 
 
@@ -39,6 +39,7 @@ class SearchResult:
     hits: list[CourseHit]
     topic_matches: int
     cheapest: Course | None = None
+    model_version: str = MODEL_VERSION
 
 
 def price_text(course: Course) -> str:
@@ -90,6 +91,10 @@ class CourseSearch:
             self.refresh()
         assert self._model is not None and self._courses is not None
         return self._courses, self._model
+
+    def courses(self) -> dict[int, Course]:
+        """The loaded catalog by course id."""
+        return self._loaded()[0]
 
     def search(
         self,

@@ -104,12 +104,13 @@ def train_rasa_model(settings: Settings, force: bool = False) -> Path:
 
 
 def prepare(settings: Settings, say: Callable[[str], None] = lambda _line: None, progress: bool = False) -> Path:
-    """Everything the servers need, each step a no-op when already done:
-    the database schema, the demo catalog, the course index and the Rasa model."""
+    """Everything the servers need, each step a no-op when already done: the database
+    schema, the demo catalog, the course index, the recommender and the Rasa model."""
     from assistant.catalog.importer import import_catalog
     from assistant.course_search import CourseSearch
     from assistant.db.engine import session_factory
     from assistant.db.migrate import upgrade
+    from assistant.recommender_training import train_recommender
 
     upgrade(settings.db_url)
     sessions = session_factory(settings.db_url)
@@ -118,6 +119,7 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda _line: None,
             say(f"{path.name}: {import_catalog(session, path, progress=False).summary()}")
     count = CourseSearch(sessions, settings.cache_dir / "content-index").refresh(progress=progress)
     say(f"course index: {count} courses")
+    train_recommender(sessions, settings.cache_dir / "content-index", settings.models_dir, say=say, progress=progress)
     return train_rasa_model(settings)
 
 
@@ -218,7 +220,7 @@ def running_servers(settings: Settings, model: Path, rasa_port: int, action_port
     )
     action_env = dict(os.environ, SANIC_HOST=settings.host, ASSISTANT_VAR_DIR=str(settings.var_dir),
                       ASSISTANT_DB_URL=settings.db_url, ASSISTANT_CACHE_DIR=str(settings.cache_dir),
-                      HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(PROJECT_ROOT))
+                      PATHWISE_MODELS_DIR=str(settings.models_dir), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(PROJECT_ROOT))
     try:
         servers.processes.append(("action server", _spawn(
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assistant.db.models import Learner, RecommendationLog, utcnow
+from assistant.db.models import Enrolment, Learner, Purchase, RecommendationLog, utcnow
 
 
 def get_or_create_learner(session: Session, pseudonym: str) -> Learner:
@@ -48,3 +48,11 @@ def log_recommendations(
             )
         )
     return request_id
+
+
+def owned_course_ids(session: Session, pseudonym: str) -> frozenset[int]:
+    """Courses the learner is enrolled in, finished or bought (empty for a new learner)."""
+    learner_id = select(Learner.id).where(Learner.pseudonym == pseudonym).scalar_subquery()
+    enrolled = session.scalars(select(Enrolment.course_id).where(Enrolment.learner_id == learner_id))
+    bought = session.scalars(select(Purchase.course_id).where(Purchase.learner_id == learner_id))
+    return frozenset(enrolled) | frozenset(bought)

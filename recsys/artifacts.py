@@ -23,6 +23,7 @@ from recsys.paths import models_dir
 
 MODEL_FILE = "model.pkl"
 META_FILE = "metadata.json"
+CURRENT_FILE = "CURRENT"  # names the version in production
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -112,6 +113,31 @@ def list_versions(root: Path | None = None) -> list[str]:
     if not base.is_dir():
         return []
     return sorted(p.name for p in base.iterdir() if (p / META_FILE).is_file())
+
+
+def promote(version: str, root: Path | None = None) -> None:
+    """Make ``version`` the one in production (written atomically).
+
+    Raises:
+        ArtifactError: If the version has no readable metadata.
+    """
+    base = Path(root or models_dir())
+    read_metadata(version, base)
+    tmp = base / f".{CURRENT_FILE}.tmp"
+    tmp.write_text(version + "\n")
+    tmp.replace(base / CURRENT_FILE)
+
+
+def current_version(root: Path | None = None) -> str | None:
+    """The version in production: the promoted one, else the newest, else None."""
+    base = Path(root or models_dir())
+    pointer = base / CURRENT_FILE
+    if pointer.is_file():
+        version = pointer.read_text().strip()
+        if (base / version / META_FILE).is_file():
+            return version
+    versions = list_versions(base)
+    return versions[-1] if versions else None
 
 
 def read_metadata(version: str | None = None, root: Path | None = None) -> dict[str, Any]:

@@ -41,7 +41,8 @@ def settings(tmp_path: Path) -> Settings:
     trained models and embeddings between runs.
     """
     base = Settings.from_env()
-    return replace(base, var_dir=tmp_path / "var", db_url=f"sqlite:///{tmp_path / 'var' / 'assistant.db'}")
+    return replace(base, var_dir=tmp_path / "var", db_url=f"sqlite:///{tmp_path / 'var' / 'assistant.db'}",
+                   models_dir=tmp_path / "models")
 
 
 @pytest.fixture
@@ -121,8 +122,10 @@ def action_services(settings, sample_catalog, monkeypatch):
 
     monkeypatch.setenv("ASSISTANT_VAR_DIR", str(settings.var_dir))
     monkeypatch.setenv("ASSISTANT_DB_URL", settings.db_url)
-    for cached in (services.settings, services.sessions, services.course_search):
-        cached.cache_clear()
+    monkeypatch.setenv("PATHWISE_MODELS_DIR", str(settings.models_dir))
+    cached = (services.settings, services.sessions, services.course_search, services.recommender)
+    for function in cached:
+        function.cache_clear()
     yield services
-    for cached in (services.settings, services.sessions, services.course_search):
-        cached.cache_clear()
+    for function in cached:
+        function.cache_clear()

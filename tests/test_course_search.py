@@ -14,7 +14,7 @@ def test_ranks_on_topic_courses_first_without_duplicate_titles(settings, sample_
     result = _search(settings, sample_catalog).search("python for data analysis", n=3)
     assert set(_titles(result)) == {"Python for Data Analysis with Pandas", "Data Analysis with Python",
                                     "Advanced Data Science in Python"}
-    assert [h.similarity for h in result.hits] == sorted((h.similarity for h in result.hits), reverse=True)
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
 
 
 def test_budget_filter(settings, sample_catalog):

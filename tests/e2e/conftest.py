@@ -52,7 +52,11 @@ def turn_timer() -> Iterator[TurnTimer]:
 @pytest.fixture(scope="session")
 def e2e_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     var_dir = tmp_path_factory.mktemp("e2e") / "var"
-    return replace(Settings.from_env(), var_dir=var_dir, db_url=f"sqlite:///{var_dir / 'assistant.db'}")
+    base = Settings.from_env()
+    # Recommender artifacts are keyed by their data's fingerprint: keeping them
+    # in the cache lets the next run reuse the one trained on the demo catalog.
+    return replace(base, var_dir=var_dir, db_url=f"sqlite:///{var_dir / 'assistant.db'}",
+                   models_dir=base.cache_dir / "e2e-recsys-models")
 
 
 @pytest.fixture(scope="session")
