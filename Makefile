@@ -10,7 +10,7 @@ RASA_DATA := data/nlu data/rules data/stories
 help:
 	@echo "make run       set up, import the demo catalog, train if needed, start the assistant"
 	@echo "make test      set up and run every test (what CI runs)"
-	@echo "make validate  check the Rasa training data (for course staff)"
+	@echo "make validate  check the Rasa training data, test stories and held-out NLU (for course staff)"
 	@echo "make train     train the Rasa model if its inputs changed"
 	@echo "make shell     chat in the terminal (rasa shell)"
 	@echo "make setup     create/refresh the two virtual environments"
@@ -32,6 +32,7 @@ test-nlu: setup
 
 validate: setup
 	@$(RASA_ENV) $(RASA) data validate --fail-on-warning --data $(RASA_DATA)
+	@bash scripts/dialogue_tests.sh
 
 train: setup
 	@$(PY) -m assistant train-rasa

@@ -8,6 +8,7 @@ from functools import lru_cache
 from assistant.config import Settings
 from assistant.course_search import CourseSearch
 from assistant.db.engine import session_factory
+from assistant.guidance_service import GuidanceService
 from assistant.identity import pseudonym
 from assistant.recommender import CourseRecommender
 
@@ -32,6 +33,11 @@ def course_search() -> CourseSearch:
 @lru_cache(maxsize=1)
 def recommender() -> CourseRecommender:
     return CourseRecommender(course_search(), settings().models_dir)
+
+
+@lru_cache(maxsize=1)
+def guidance() -> GuidanceService:
+    return GuidanceService(sessions(), settings().cache_dir / "content-index")
 
 
 def learner_key(sender_id: str) -> str:

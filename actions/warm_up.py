@@ -1,4 +1,4 @@
-"""Load the text encoder, the course index and the recommender ahead of the first learner.
+"""Load the text encoder, the course index, the recommender and the planner ahead of the first learner.
 
 Not part of the dialogue: the launcher calls it once after the action server
 starts, so the first recommendation does not wait for the model (about 10 s).
@@ -27,5 +27,6 @@ class ActionWarmUp(Action):
         count = await asyncio.to_thread(search.refresh)
         await asyncio.to_thread(search.search, "warm up", None, None, 1)
         version = await asyncio.to_thread(services.recommender().load)
+        await asyncio.to_thread(services.guidance().warm_up)
         dispatcher.utter_message(text=f"ready: {count} courses, recommender {version or 'content only'}")
         return []

@@ -1,4 +1,4 @@
-"""Learner records: find-or-create by pseudonym and log what was recommended."""
+"""Learner records by pseudonym: profile, what was recommended, export and deletion."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assistant.db.models import Enrolment, Learner, Purchase, RecommendationLog, utcnow
+from assistant.db.models import Course, Enrolment, Learner, Purchase, RecommendationLog, utcnow
 
 
 def get_or_create_learner(session: Session, pseudonym: str) -> Learner:
@@ -56,3 +56,59 @@ def owned_course_ids(session: Session, pseudonym: str) -> frozenset[int]:
     enrolled = session.scalars(select(Enrolment.course_id).where(Enrolment.learner_id == learner_id))
     bought = session.scalars(select(Purchase.course_id).where(Purchase.learner_id == learner_id))
     return frozenset(enrolled) | frozenset(bought)
+
+
+PROFILE_FIELDS = ("goal", "level", "weekly_hours", "budget", "language", "occupation", "age_band")
+
+
+def find_learner(session: Session, pseudonym: str) -> Learner | None:
+    return session.scalar(select(Learner).where(Learner.pseudonym == pseudonym))
+
+
+def load_profile(session: Session, pseudonym: str) -> dict[str, object]:
+    """The stored profile fields that have a value (empty for a new learner)."""
+    learner = find_learner(session, pseudonym)
+    if learner is None:
+        return {}
+    return {name: getattr(learner, name) for name in PROFILE_FIELDS if getattr(learner, name) is not None}
+
+
+def save_profile(session: Session, pseudonym: str, values: dict[str, object]) -> Learner:
+    """Store the given profile fields (unknown names are refused)."""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown profile field(s): {sorted(unknown)}")
+    learner = get_or_create_learner(session, pseudonym)
+    for name, value in values.items():
+        setattr(learner, name, value)
+    return learner
+
+
+def export_learner_data(session: Session, pseudonym: str) -> dict[str, object]:
+    """Everything stored about one learner, as plain data (what "what do you know about me" shows)."""
+    learner = find_learner(session, pseudonym)
+    if learner is None:
+        return {}
+    titles = dict(session.execute(select(Course.id, Course.title)).all())
+    return {
+        "profile": {name: getattr(learner, name) for name in PROFILE_FIELDS},
+        "first_seen": learner.created_at.isoformat(),
+        "enrolments": [{"course": titles.get(e.course_id, e.course_id), "status": e.status,
+                        "progress": e.progress} for e in learner.enrolments],
+        "purchases": [{"course": titles.get(p.course_id, p.course_id), "kind": p.kind, "amount": p.amount}
+                      for p in learner.purchases],
+        "quiz_results": [{"item": e.item, "score": e.score, "at": e.occurred_at.isoformat()}
+                         for e in learner.events if e.type == "quiz"],
+        "feedback": [{"text": f.text, "rating": f.rating} for f in learner.feedback],
+        "recommendations_shown": len(learner.recommendations),
+        "handoffs": [{"reason": h.reason, "status": h.status} for h in learner.handoffs],
+    }
+
+
+def delete_learner_data(session: Session, pseudonym: str) -> bool:
+    """Delete the learner and every row that belongs to them; False if there was nothing."""
+    learner = find_learner(session, pseudonym)
+    if learner is None:
+        return False
+    session.delete(learner)
+    return True

@@ -62,15 +62,17 @@ class CourseRecommender:
         return self._model, self._version, self._column
 
     def recommend(self, topic: str | None, history: Collection[int], budget: Budget | None = None,
-                  level: str | None = None, n: int = 3) -> SearchResult:
-        """Up to ``n`` courses for a learner who owns or finished ``history`` (course ids)."""
+                  level: str | None = None, n: int = 3, exclude: Collection[int] = ()) -> SearchResult:
+        """Up to ``n`` courses for a learner who owns or finished ``history`` (course ids),
+        leaving out ``exclude`` too (say, the list the learner just saw)."""
         model, version, column = self._loaded()
         known = [column[c] for c in history if c in column]
+        left_out = frozenset(history) | frozenset(exclude)
         if topic:
-            return self._on_topic(topic, frozenset(history), known, budget, level, n)
+            return self._on_topic(topic, left_out, known, budget, level, n)
         if model is None or not known:
             return SearchResult([], 0)
-        return self._from_history(known, frozenset(history), budget, level, n)
+        return self._from_history(known, left_out, budget, level, n)
 
     def _on_topic(self, topic: str, owned: frozenset[int], known: list[int], budget: Budget | None,
                   level: str | None, n: int) -> SearchResult:

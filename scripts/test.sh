@@ -16,6 +16,9 @@ if ! .venv-rasa/bin/rasa data validate --fail-on-warning --data data/nlu data/ru
 fi
 echo "training data is valid"
 
+step "dialogue test stories and held-out NLU (rasa test)"
+bash scripts/dialogue_tests.sh
+
 step "services for the production-path tests"
 bash scripts/services.sh
 

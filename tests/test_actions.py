@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
+from actions.common import APOLOGY
 from actions.recommendation import ActionRecommendCourses
 from assistant.db.models import Learner, RecommendationLog
+from assistant.recommender import COLD_START_VERSION
 
 
 def tracker_for(text: str, entities: list[dict[str, Any]] | None = None, channel: str = "rest",
@@ -43,13 +44,14 @@ async def test_recommends_courses_within_budget_with_cards_and_log(action_servic
     assert {card["title"] for card in cards["cards"]} == {"Data Analysis with Python",
                                                           "Python for Data Analysis with Pandas"}
     assert all(card["reason"] for card in cards["cards"])
-    assert SlotSet("budget", "up to $50") in events
+    shown = next(e["value"] for e in events if e["name"] == "shown_courses")
+    assert sorted(shown) == sorted(card["course_id"] for card in cards["cards"])  # remembered for "the second one"
     with action_services.sessions()() as session:
         learner = session.scalars(select(Learner)).one()
         assert learner.pseudonym != "learner-1"
         logged = session.scalars(select(RecommendationLog).order_by(RecommendationLog.rank)).all()
     assert [row.rank for row in logged] == [1, 2]
-    assert {row.model_version for row in logged} == {"content-minilm-v1"}
+    assert {row.model_version for row in logged} == {COLD_START_VERSION}  # no history, no trained model
 
 
 async def test_plain_text_only_on_channels_without_rich_ui(action_services):
@@ -92,6 +94,6 @@ async def test_downstream_failure_ends_in_an_apology(action_services, monkeypatc
 
     monkeypatch.setattr(action_services.course_search(), "search", broken_search)
     messages, events = await run_action("python for data analysis")
-    assert [m["text"] for m in messages] == [
-        "Sorry, I couldn't search the catalog just now. Please try again in a minute."]
+    assert [m["text"] for m in messages] == [APOLOGY]
+    assert messages[0]["buttons"][0]["payload"] == "/request_human"
     assert events == []

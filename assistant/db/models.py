@@ -61,6 +61,9 @@ class Learner(Base):
     recommendations: Mapped[list[RecommendationLog]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
     )
+    handoffs: Mapped[list[Handoff]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Course(Base):
@@ -169,3 +172,21 @@ class RecommendationLog(Base):
     shown_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     clicked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Handoff(Base):
+    """A conversation waiting for (or answered by) course staff.
+
+    ``conversation_id`` is the chat's sender id: staff replies go back to it
+    through Rasa's HTTP API. It is deleted with the learner's other data.
+    """
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    sentiment: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|answered|closed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

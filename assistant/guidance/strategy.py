@@ -67,7 +67,9 @@ class StrategySelector:
                 why.append("your message sounded discouraged")
             if failures_in_a_row >= self.frustration_streak:
                 why.append(f"the last {failures_in_a_row} quizzes did not go well")
+            # Confusion right after a failed quiz is when a person helps most.
             handoff = (signal.kind == "frustrated" or signal.help_need >= self.help_need_handoff
+                       or (signal.kind == "confused" and failures_in_a_row >= 1)
                        or failures_in_a_row >= self.frustration_streak)
             return Strategy("encouraging", True, True, False, handoff, " and ".join(why))
         if signal.kind in ("bored", "too_easy"):

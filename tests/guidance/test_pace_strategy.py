@@ -74,3 +74,9 @@ def test_strategy_by_signal(signal, tone, handoff):
 def test_repeated_failure_alone_triggers_support():
     s = StrategySelector().select(Signal("neutral"), failures_in_a_row=3)
     assert s.tone == "encouraging" and s.offer_handoff and "last 3 quizzes" in s.reason
+
+
+def test_confusion_after_a_failed_quiz_offers_a_person_but_confusion_alone_does_not():
+    selector = StrategySelector()
+    assert selector.select(Signal("confused"), failures_in_a_row=1).offer_handoff
+    assert not selector.select(Signal("confused"), failures_in_a_row=0).offer_handoff
