@@ -34,6 +34,11 @@ class Dataset:
         test: CSR ``(n_users, n_items)`` held-out items, or None.
         user_features: ``(n_users, d_u)`` float32 or None.
         item_features: CSR ``(n_items, d_i)`` or None.
+        train_order: CSR with the sparsity of ``train`` whose values are each
+            course's 1-based position in the learner's chronological sequence
+            (higher = more recent), or None when the data has no order.
+            Order-aware models (``uses_order``) take it as their interaction
+            matrix; every other model gets the binary ``train``.
     """
 
     name: str
@@ -41,6 +46,7 @@ class Dataset:
     test: sp.csr_matrix | None = None
     user_features: np.ndarray | None = None
     item_features: sp.csr_matrix | None = None
+    train_order: sp.csr_matrix | None = None
 
     @property
     def n_users(self) -> int:
@@ -174,21 +180,25 @@ def ml100k(seed: int = 42, ratio: float = 0.75, folder: Path | None = None, weig
 MOOC_ITEMS = 3321
 
 
-def _read_lists(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    users, items = [], []
+def _read_lists(path: Path, drop_last: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(users, items, positions)`` of a ``user item item ...`` file (1-based positions)."""
+    users, items, pos = [], [], []
     with open(_need(path)) as fh:
         for line in fh:
             parts = line.split()
+            if drop_last:
+                parts = parts[:-1]
             if len(parts) < 2:
                 continue
             u = int(parts[0])
             its = [int(t) for t in parts[1:]]
             users.extend([u] * len(its))
             items.extend(its)
-    return np.asarray(users, np.int64), np.asarray(items, np.int64)
+            pos.extend(range(1, len(its) + 1))
+    return np.asarray(users, np.int64), np.asarray(items, np.int64), np.asarray(pos, np.float32)
 
 
-def mooccubex(folder: Path | None = None) -> Dataset:
+def mooccubex(folder: Path | None = None, drop_artifact: bool = True) -> Dataset:
     """MOOCCubeX leave-one-out benchmark.
 
     Rows are the users of ``train.txt`` in file order, compacted to 0..n-1;
@@ -196,23 +206,35 @@ def mooccubex(folder: Path | None = None) -> Dataset:
     from ``user_list.txt``. Course features: TF-IDF-weighted knowledge-graph
     neighbours ``(relation, tail)`` from ``kg_final.txt``.
 
+    Data artifact: in this copy, the last token of *every* ``train.txt`` line
+    is the learner's test course id with its last digit cut off (test 2542,
+    last train token 254), not an enrolment. It is noise and a partial leak
+    of the test label, so it is dropped by default (``drop_artifact``). The
+    remaining tokens are in the learner's sequence order (the test course is
+    the next one); ``train_order`` keeps that order.
+
+    Args:
+        folder: Dataset folder (default: shared data).
+        drop_artifact: Drop the last token of every training line.
+
     Returns:
-        A :class:`Dataset` with ``train`` and ``test`` (one course per learner).
+        A :class:`Dataset` with ``train``, ``train_order`` and ``test`` (one course per learner).
     """
     folder = Path(folder) if folder else shared_data_dir() / "mooccubex"
-    tu, ti = _read_lists(folder / "train.txt")
-    su, si = _read_lists(folder / "test.txt")
+    tu, ti, tp = _read_lists(folder / "train.txt", drop_last=drop_artifact)
+    su, si, _ = _read_lists(folder / "test.txt")
     raw_users = np.unique(np.concatenate([tu, su]))
     row = {u: r for r, u in enumerate(raw_users)}
     to_row = np.vectorize(row.__getitem__, otypes=[np.int64])
     shape = (len(raw_users), MOOC_ITEMS)
     train = to_matrix(to_row(tu), ti, np.ones(len(tu)), shape)
+    train_order = to_matrix(to_row(tu), ti, tp, shape)  # a repeated course keeps its latest position
     test = to_matrix(to_row(su), si, np.ones(len(su)), shape)
     ul = pd.read_csv(_need(folder / "user_list.txt"), sep=r"\s+")
     gender = pd.Series(ul["gender"].to_numpy(), index=ul["remap_id"].to_numpy()).reindex(raw_users).fillna(-1)
     codes = sorted(set(gender.unique()))
     uf = np.column_stack([(gender.to_numpy() == c) for c in codes]).astype(np.float32)
-    return Dataset("mooccubex", train, test, uf, kg_item_features(folder / "kg_final.txt", MOOC_ITEMS))
+    return Dataset("mooccubex", train, test, uf, kg_item_features(folder / "kg_final.txt", MOOC_ITEMS), train_order)
 
 
 def kg_item_features(path: Path, n_items: int) -> sp.csr_matrix:

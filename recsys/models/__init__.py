@@ -19,6 +19,8 @@ REGISTRY: dict[str, str] = {
     "bpr": "recsys.models.implicit_mf:BPR",
     "bivae": "recsys.models.bivae:BiVAE",
     "keras": "recsys.models.keras_profile:KerasProfile",
+    "keras_seq": "recsys.models.keras_sequence:KerasSequence",
+    "markov": "recsys.models.markov:Markov",
     "hybrid": "recsys.models.hybrid:Hybrid",
 }
 

@@ -5,6 +5,13 @@ a share of learners hide some of their courses, the components are fitted on
 the rest, and a coordinate ascent over a weight grid maximises NDCG@k of the
 blended, per-learner z-scored scores on the hidden courses. With
 ``refit=True`` the components are then refitted on the full matrix.
+
+With ``ordered_input=True`` the interaction weights are the courses'
+positions in each learner's sequence (higher = more recent, see
+:attr:`recsys.data.Dataset.train_order`): validation hides each validation
+learner's *most recent* course (the leave-next-out protocol), order-aware
+components (``uses_order``) get the positions and every other component a
+binarised copy, both in fit and in scoring.
 """
 
 from __future__ import annotations
@@ -61,6 +68,37 @@ def hide_courses(
     return kept, hidden
 
 
+def hide_last(x: sp.csr_matrix, users: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Hide the most recent course (largest weight) of each of ``users`` with >= 2 courses.
+
+    Returns:
+        ``(x_kept, hidden)``, both CSR of the shape of ``x``.
+    """
+    from recsys.models.keras_sequence import recency_ranks
+
+    x = sp.csr_matrix(x)
+    age, _ = recency_ranks(x)
+    lengths = np.diff(x.indptr)
+    rows = np.repeat(np.arange(x.shape[0]), lengths)
+    chosen = np.zeros(x.shape[0], dtype=bool)
+    chosen[users] = True
+    hide = chosen[rows] & (age == 0) & (lengths[rows] >= 2)
+    kept = x.copy()
+    kept.data = np.where(hide, 0, kept.data).astype(kept.dtype)
+    kept.eliminate_zeros()
+    hidden = x.copy()
+    hidden.data = np.where(hide, 1, 0).astype(hidden.dtype)
+    hidden.eliminate_zeros()
+    return kept, hidden
+
+
+def binarize(x: sp.csr_matrix) -> sp.csr_matrix:
+    """Copy of ``x`` with every stored value set to 1."""
+    b = sp.csr_matrix(x, dtype=np.float32, copy=True)
+    b.data[:] = 1.0
+    return b
+
+
 class Hybrid(RecommenderBase):
     """Weighted blend of recommenders tuned on validation.
 
@@ -74,6 +112,7 @@ class Hybrid(RecommenderBase):
         k: Cut-off of the NDCG objective.
         refit: Refit the components on the full matrix after tuning.
         random_state: Seed.
+        ordered_input: The weights are sequence positions (see the module doc).
     """
 
     uses_user_features = True
@@ -90,6 +129,7 @@ class Hybrid(RecommenderBase):
         k: int = 10,
         refit: bool = False,
         random_state: int = 0,
+        ordered_input: bool = False,
     ) -> None:
         self.components = components
         self.weights = weights
@@ -100,6 +140,14 @@ class Hybrid(RecommenderBase):
         self.k = k
         self.refit = refit
         self.random_state = random_state
+        self.ordered_input = ordered_input
+        self.uses_order = ordered_input
+
+    def _input_for(self, model, x: sp.csr_matrix) -> sp.csr_matrix:
+        """The matrix a component sees: positions if it is order-aware, else binary (ordered input only)."""
+        if getattr(self, "ordered_input", False) and not getattr(model, "uses_order", False):  # old pickles lack it
+            return binarize(x)
+        return x
 
     def _default_components(self) -> dict[str, RecommenderBase]:
         from recsys.models.ease import EASE
@@ -107,10 +155,9 @@ class Hybrid(RecommenderBase):
 
         return {"ease": EASE(), "svd": SVDProfiles()}
 
-    @staticmethod
-    def _fit_one(model, x, uf, itf, show_progress):
+    def _fit_one(self, model, x, uf, itf, show_progress):
         return model.fit(
-            x,
+            self._input_for(model, x),
             user_features=uf if model.uses_user_features else None,
             item_features=itf if model.uses_item_features else None,
             show_progress=show_progress,
@@ -136,13 +183,16 @@ class Hybrid(RecommenderBase):
         eligible = np.flatnonzero(np.diff(x.indptr) >= 2)
         n_val = min(self.max_val_users, max(1, int(round(len(eligible) * self.val_fraction))))
         val_users = rng.choice(eligible, size=min(n_val, len(eligible)), replace=False)
-        x_fit, hidden = hide_courses(x, val_users, self.val_holdout, rng)
+        if self.ordered_input:
+            x_fit, hidden = hide_last(x, val_users)
+        else:
+            x_fit, hidden = hide_courses(x, val_users, self.val_holdout, rng)
         h_val, t_val = x_fit[val_users], hidden[val_users]
         uf_val = None if user_features is None else user_features[val_users]
         z = {}
         for name, model in tqdm(self.components_.items(), desc="hybrid fit", disable=not show_progress, leave=False):
             self._fit_one(model, x_fit, user_features, item_features, False)
-            s = model.score(h_val, uf_val if model.uses_user_features else None, val_users)
+            s = model.score(self._input_for(model, h_val), uf_val if model.uses_user_features else None, val_users)
             z[name] = zscore(s)
         seen = h_val.copy()
 
@@ -183,5 +233,5 @@ class Hybrid(RecommenderBase):
             if w:
                 uf = user_features if model.uses_user_features else None
                 uid = userids if self.refit or self.weights is not None else None
-                total += w * zscore(model.score(h, uf, uid))
+                total += w * zscore(model.score(self._input_for(model, h), uf, uid))
         return total

@@ -186,3 +186,30 @@ class TestHybrid(RecommenderContract):
         from recsys.models.svd import SVDProfiles
 
         return Hybrid({"ease": EASE(l2=10.0), "svd": SVDProfiles(n_components=4), "pop": Popularity()}, val_fraction=0.3)
+
+
+class TestKerasSequence(RecommenderContract):
+    def make(self):
+        from recsys.models.keras_sequence import KerasSequence
+
+        return KerasSequence(
+            n_factors=4, n_content=2, hidden=(16,), emb_dim=4, last_k=2, max_epochs=30, patience=5,
+            batch_size=32, learning_rate=0.01, dropout=0.1, n_threads=1,
+        )
+
+
+class TestHybridOrdered(RecommenderContract):
+    def make(self):
+        from recsys.models.ease import EASE
+        from recsys.models.hybrid import Hybrid
+        from recsys.models.keras_sequence import KerasSequence
+
+        seq = KerasSequence(n_factors=4, n_content=2, hidden=(16,), emb_dim=4, last_k=2, max_epochs=20, batch_size=32, learning_rate=0.01, n_threads=1)
+        return Hybrid({"ease": EASE(l2=10.0), "keras_seq": seq}, val_fraction=0.3, ordered_input=True)
+
+
+class TestMarkov(RecommenderContract):
+    def make(self):
+        from recsys.models.markov import Markov
+
+        return Markov()

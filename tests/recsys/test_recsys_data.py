@@ -95,3 +95,32 @@ def test_mooccubex_loader_and_itemknn_floor():
     ranked = evaluate.rank_users(model, ds.train, users, 10)
     hr = np.nanmean(evaluate.hit_rate_at_k(ranked, ds.test[users], 10))
     assert hr >= 0.2, hr
+
+
+def test_mooccubex_drops_the_truncated_test_id_and_keeps_order(tmp_path):
+    (tmp_path / "train.txt").write_text("1 30 7 12 25\n2 4 9 3\n")  # last tokens: test id without its last digit
+    (tmp_path / "test.txt").write_text("1 251\n2 31\n")
+    (tmp_path / "user_list.txt").write_text("org_id remap_id gender\nU1 1 0\nU2 2 1\n")
+    (tmp_path / "kg_final.txt").write_text("7 0 5000\n30 1 5001\n")
+    ds = data.mooccubex(tmp_path)
+    assert ds.train[0].indices.tolist() == [7, 12, 30] and ds.train[1].indices.tolist() == [4, 9]
+    assert dict(zip(ds.train_order[0].indices.tolist(), ds.train_order[0].data.tolist())) == {30: 1.0, 7: 2.0, 12: 3.0}
+    raw = data.mooccubex(tmp_path, drop_artifact=False)
+    assert 25 in raw.train[0].indices and 3 in raw.train[1].indices
+
+
+@pytest.mark.data
+def test_mooccubex_train_lines_end_with_the_truncated_test_id_and_order_helps():
+    folder = shared_data_or_skip("mooccubex", "train.txt").parent
+    from recsys.models.markov import Markov
+
+    last = {int(p[0]): p[-1] for p in (line.split() for line in open(folder / "train.txt")) if len(p) > 1}
+    test = {int(p[0]): p[1] for p in (line.split() for line in open(folder / "test.txt")) if len(p) > 1}
+    assert all(test[u][:-1] == tok for u, tok in last.items())  # the artifact the loader drops
+    ds = data.mooccubex()
+    assert ds.train.nnz == ds.train_order.nnz
+    model = Markov().fit(ds.train_order, show_progress=False)
+    users = np.random.default_rng(0).choice(ds.n_users, 5000, replace=False)
+    ranked = evaluate.rank_users(model, ds.train_order, users, 10)
+    hr = np.nanmean(evaluate.hit_rate_at_k(ranked, ds.test[users], 10))
+    assert hr >= 0.25, hr
