@@ -20,7 +20,7 @@ from assistant.budget import Budget, BudgetError, parse_budget
 from assistant.catalog.normalize import LEVELS
 from assistant.course_search import SearchResult, price_text
 from assistant.learners import get_or_create_learner, log_recommendations, owned_course_ids
-from assistant.request_text import level_from_text, normalise_level, topic_query
+from assistant.request_text import InputError, level_from_text, normalise_level, parse_hours, topic_query
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,14 @@ def _slot_budget(tracker: Tracker, slot: str = "budget") -> Budget | None:
         return None
 
 
+def _profile_hours(tracker: Tracker) -> float | None:
+    """The learner's weekly hours from their profile: courses needing more are left out."""
+    try:
+        return parse_hours(str(tracker.get_slot("weekly_hours") or ""))
+    except InputError:
+        return None
+
+
 class RecommendationAction(Action, ABC):
     """Runs a request through the recommender, shows the list, logs it and remembers it."""
 
@@ -67,7 +75,8 @@ class RecommendationAction(Action, ABC):
                                               "\"python\", \"marketing\" or \"statistics\".", buttons=TOPIC_BUTTONS)
                 return []
             result = await asyncio.to_thread(services.recommender().recommend, request.topic or None, history,
-                                             request.budget, request.level, 3, request.exclude)
+                                             request.budget, request.level, 3, request.exclude,
+                                             _profile_hours(tracker))
             if result.hits:
                 await asyncio.to_thread(self._log, tracker.sender_id, result)
         except Exception:  # any downstream failure ends in an apology, never silence

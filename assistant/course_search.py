@@ -103,8 +103,11 @@ class CourseSearch:
         level: str | None = None,
         n: int = 3,
         exclude_ids: frozenset[int] = frozenset(),
+        max_weekly_hours: float | None = None,
     ) -> SearchResult:
-        """The ``n`` best on-topic courses that pass the budget and level filters."""
+        """The ``n`` best on-topic courses that pass the budget, level and weekly-time filters
+        (a course whose stated minimum weekly effort exceeds ``max_weekly_hours`` is left out;
+        self-paced courses without a weekly figure always fit)."""
         courses, model = self._loaded()
         if level is not None and level not in LEVELS:
             raise ValueError(f"unknown level {level!r}")
@@ -118,6 +121,10 @@ class CourseSearch:
                 continue
             fits_budget = budget is None or budget.allows(course.price)
             fits_level = level is None or course.level == level
+            fits_time = max_weekly_hours is None or not course.weekly_hours_min \
+                or course.weekly_hours_min <= max_weekly_hours
+            if not fits_time:
+                continue
             if not (fits_budget and fits_level):
                 if fits_level and (cheapest is None or course.price < cheapest.price):
                     cheapest = course

@@ -62,21 +62,23 @@ class CourseRecommender:
         return self._model, self._version, self._column
 
     def recommend(self, topic: str | None, history: Collection[int], budget: Budget | None = None,
-                  level: str | None = None, n: int = 3, exclude: Collection[int] = ()) -> SearchResult:
+                  level: str | None = None, n: int = 3, exclude: Collection[int] = (),
+                  max_weekly_hours: float | None = None) -> SearchResult:
         """Up to ``n`` courses for a learner who owns or finished ``history`` (course ids),
         leaving out ``exclude`` too (say, the list the learner just saw)."""
         model, version, column = self._loaded()
         known = [column[c] for c in history if c in column]
         left_out = frozenset(history) | frozenset(exclude)
         if topic:
-            return self._on_topic(topic, left_out, known, budget, level, n)
+            return self._on_topic(topic, left_out, known, budget, level, n, max_weekly_hours)
         if model is None or not known:
             return SearchResult([], 0)
-        return self._from_history(known, left_out, budget, level, n)
+        return self._from_history(known, left_out, budget, level, n, max_weekly_hours)
 
     def _on_topic(self, topic: str, owned: frozenset[int], known: list[int], budget: Budget | None,
-                  level: str | None, n: int) -> SearchResult:
-        found = self.search.search(topic, budget, level, CANDIDATES, exclude_ids=owned)
+                  level: str | None, n: int, max_weekly_hours: float | None) -> SearchResult:
+        found = self.search.search(topic, budget, level, CANDIDATES, exclude_ids=owned,
+                                   max_weekly_hours=max_weekly_hours)
         if not found.hits:
             return found
         model, version, column = self._loaded()
@@ -101,13 +103,14 @@ class CourseRecommender:
         return CourseHit(hit.course, hit.score, f"learners who took {taken} also took this; {hit.reason}")
 
     def _from_history(self, known: list[int], owned: frozenset[int], budget: Budget | None,
-                      level: str | None, n: int) -> SearchResult:
+                      level: str | None, n: int, max_weekly_hours: float | None) -> SearchResult:
         model, version, column = self._loaded()
         courses = self.search.courses()
         filters = Filters(
             exclude=[column[c] for c in owned if c in column],
             budget=None if budget is None else (0.0 if budget.free_only else budget.limit),
             levels={level} if level else None,
+            max_weekly_hours=max_weekly_hours,
         )
         recs = model.recommend(known, n=n, filters=filters)
         hits = [CourseHit(courses[r.course_id], r.score, r.reason) for r in recs if r.course_id in courses]

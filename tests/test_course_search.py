@@ -58,3 +58,11 @@ def test_reasons_prices_and_effort(settings, sample_catalog):
     paid = hits["Python for Data Analysis with Pandas"]
     assert price_text(paid.course) == "$45" and "fits your $50 budget" in paid.reason
     assert effort_text(paid.course) == "6 hours of video, self-paced"
+
+
+def test_weekly_time_filter_leaves_out_courses_needing_more_hours(settings, sample_catalog):
+    search = _search(settings, sample_catalog)
+    everything = _titles(search.search("data analysis", n=5))
+    assert "Data Analysis with Python" in everything  # 3–5 h/week
+    two_hours = _titles(search.search("data analysis", n=5, max_weekly_hours=2))
+    assert "Data Analysis with Python" not in two_hours and "Introduction to Statistics" in two_hours  # 2–3 h/week
