@@ -143,7 +143,7 @@ class ValidateQuizForm(FormValidationAction):
                             domain: DomainDict) -> dict[str, Any]:
         topic = re.sub(r"\s+", " ", str(value or "")).strip(" .!?")
         topic = re.sub(r"^(the|my|on|about)\s+|\s+(quiz|test|exam)$", "", topic, flags=re.I).strip()
-        if len(re.findall(r"[^\W\d_]", topic)) < 2 or len(topic) > 80 or "?" in topic or len(topic.split()) > 8:
+        if len(re.findall(r"[^\W\d_]", topic)) < 2 or len(topic) > 80 or "?" in str(value) or len(topic.split()) > 8:
             dispatcher.utter_message(text="Which quiz was it? A short name is enough, like \"pandas\" or \"SQL joins\".")
             return {"quiz_topic": None}
         return {"quiz_topic": topic.lower()}
