@@ -152,3 +152,31 @@ def chunk(seqs: list[Sequence], max_len: int) -> list[Sequence]:
         for i in range(0, len(s), max_len):
             out.append(Sequence(s.skills[i : i + max_len], s.correct[i : i + max_len]))
     return out
+
+
+def windows(length: int, max_len: int, stride: int | None = None) -> list[tuple[int, int, int]]:
+    """Overlapping windows that score every row once, with context.
+
+    Window ``k`` covers rows ``[start, end)`` with ``start = k * stride`` and
+    scores rows ``[score_from, end)``: all rows for the first window, and for
+    later ones only the rows the previous window did not reach, so every row
+    after the first window is predicted with at least ``max_len - stride``
+    earlier rows in the window (no truncation loss at window borders).
+    ``stride = max_len`` gives the classic non-overlapping chunks.
+
+    Args:
+        length: rows in the sequence.
+        max_len: window length.
+        stride: step between window starts (``1 <= stride <= max_len``).
+
+    Returns:
+        ``[(start, end, score_from), ...]`` covering ``range(length)`` exactly once.
+    """
+    stride = max_len if stride is None else stride
+    if not 1 <= stride <= max_len:
+        raise ValueError(f"stride {stride} must be in [1, {max_len}]")
+    out = [(0, min(length, max_len), 0)]
+    while out[-1][1] < length:
+        start = out[-1][0] + stride
+        out.append((start, min(length, start + max_len), out[-1][1]))
+    return out

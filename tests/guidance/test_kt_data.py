@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.guidance.kt_data import Sequence, chunk, find_combo_pairs, group_starts, load_sequences
+from assistant.guidance.kt_data import Sequence, chunk, find_combo_pairs, group_starts, load_sequences, windows
 
 
 def test_load_sequences_reads_three_lines_per_student(tmp_path):
@@ -58,3 +58,19 @@ def test_chunk_splits_long_sequences():
     parts = chunk([s], 4)
     assert [len(p) for p in parts] == [4, 4, 2]
     assert parts[2].skills.tolist() == [9, 10]
+
+
+@pytest.mark.parametrize("length,max_len,stride", [(1, 5, 2), (5, 5, 2), (6, 5, 2), (23, 5, 2), (23, 5, 5), (40, 8, 3)])
+def test_windows_score_every_row_once_with_context(length, max_len, stride):
+    ws = windows(length, max_len, stride)
+    scored = [t for a, b, f in ws for t in range(f, b)]
+    assert scored == list(range(length))
+    for k, (a, b, f) in enumerate(ws):
+        assert b - a <= max_len and a <= f < b
+        if k:
+            assert f - a >= max_len - stride  # context rows before the first scored row
+
+
+def test_windows_rejects_a_bad_stride():
+    with pytest.raises(ValueError):
+        windows(10, 5, 6)
