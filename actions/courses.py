@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,17 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.common import apologise, entity, latest_text
 from actions.rendering import RICH_CHANNELS, cards_payload
-from assistant.course_search import CourseHit, effort_text, price_text
+from assistant.course_search import CourseHit, effort_text, price_text, title_key
 from assistant.db.models import Course
 from assistant.enrolment import enrol
 from assistant.request_text import InputError, parse_position
 
 logger = logging.getLogger(__name__)
 TITLE_MATCH = 0.55  # content similarity above which a free-text name is taken as that course
-
-
-def _title_key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
 def find_course(tracker: Tracker) -> Course | str:
@@ -41,8 +36,8 @@ def find_course(tracker: Tracker) -> Course | str:
     if position is not None:
         return shown[position]
     if name:
-        key = _title_key(name)
-        exact = [c for c in (*shown, *courses.values()) if key and key in _title_key(c.title)]
+        key = title_key(name)
+        exact = [c for c in (*shown, *courses.values()) if key and key in title_key(c.title)]
         if exact:
             return min(exact, key=lambda c: len(c.title))
         result = services.course_search().search(name, n=1)
@@ -79,7 +74,7 @@ class ActionCourseDetails(Action):
         if course.url:
             lines.append(f"Link: {course.url}")
         dispatcher.utter_message(text="\n".join(lines), buttons=[
-            {"title": "Enrol", "payload": f"/enrol_course{{\"course\": \"{_title_key(course.title)[:80]}\"}}"},
+            {"title": "Enrol", "payload": f"/enrol_course{{\"course\": \"{title_key(course.title)[:80]}\"}}"},
             {"title": "Show me others", "payload": "/refine_list{\"refinement\": \"different\"}"}])
         if tracker.get_latest_input_channel() in RICH_CHANNELS:
             dispatcher.utter_message(json_message=cards_payload([CourseHit(course, 0.0, "you asked about it")]))

@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.common import apologise
+from actions.rendering import RICH_CHANNELS
 from assistant.budget import Budget, BudgetError, parse_budget
 from assistant.learners import PROFILE_FIELDS, delete_learner_data, export_learner_data, load_profile, save_profile
 from assistant.request_text import InputError, normalise_language, normalise_level, parse_hours
@@ -40,7 +41,7 @@ def profile_to_slots(profile: dict[str, Any]) -> list[EventType]:
     events: list[EventType] = []
     for name, value in profile.items():
         if name == "budget":
-            value = "free only" if value == 0 else f"${value:g}"
+            value = budget_to_slot(Budget(0.0, free_only=True) if value == 0 else Budget(float(value)))
         elif name == "weekly_hours":
             value = f"{value:g} hours"
         events.append(SlotSet(name, value))
@@ -227,7 +228,7 @@ class ActionShowMyData(Action):
             "Say \"delete my data\" to remove all of it.",
         ]
         dispatcher.utter_message(text="\n".join(lines))
-        if tracker.get_latest_input_channel() in ("rest", "socketio"):
+        if tracker.get_latest_input_channel() in RICH_CHANNELS:
             dispatcher.utter_message(json_message={"data": {"type": "data_export",
                                                             "export": json.loads(json.dumps(data, default=str))}})
         return []

@@ -63,7 +63,8 @@ def effort_text(course: Course) -> str:
     return "self-paced"
 
 
-def _title_key(title: str) -> str:
+def title_key(title: str) -> str:
+    """A title reduced to lowercase words, for matching and de-duplication."""
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
 
 
@@ -129,7 +130,7 @@ class CourseSearch:
                 if fits_level and (cheapest is None or course.price < cheapest.price):
                     cheapest = course
                 continue
-            key = _title_key(course.title)
+            key = title_key(course.title)
             if key in seen_titles:
                 continue  # the catalog lists some courses twice under one title
             seen_titles.add(key)

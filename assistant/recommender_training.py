@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -47,9 +47,8 @@ class TrainingData:
     fingerprint: str
 
 
-def read_catalog(session: Session) -> pd.DataFrame:
-    """The catalog as a DataFrame in course-id order (row i is matrix column i)."""
-    courses = session.scalars(select(Course).order_by(Course.id)).all()
+def catalog_frame(courses: Sequence[Course]) -> pd.DataFrame:
+    """The catalog as a DataFrame in the given order (row i is matrix column i)."""
     return pd.DataFrame([{col: getattr(c, col) for col in CATALOG_COLUMNS} for c in courses],
                         columns=list(CATALOG_COLUMNS))
 
@@ -98,11 +97,11 @@ def _fingerprint(catalog: pd.DataFrame, real: sp.csr_matrix, index: CourseIndex,
 def training_data(sessions: sessionmaker[Session], index_dir: Path,
                   config: SyntheticConfig = SyntheticConfig()) -> TrainingData:
     with sessions() as session:
-        catalog = read_catalog(session)
-        if catalog.empty:
-            raise ValueError("the catalog is empty: import courses first (python -m assistant import-catalog)")
-        real = real_interactions(session, {int(cid): i for i, cid in enumerate(catalog["id"])})
         courses = session.scalars(select(Course).order_by(Course.id)).all()
+        if not courses:
+            raise ValueError("the catalog is empty: import courses first (python -m assistant import-catalog)")
+        catalog = catalog_frame(courses)
+        real = real_interactions(session, {course.id: i for i, course in enumerate(courses)})
         index = CourseIndex.build(courses, index_dir)
     synthetic = synthetic_histories(catalog, config)
     return TrainingData(

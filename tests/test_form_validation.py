@@ -66,3 +66,12 @@ def test_profile_budget_from_the_slot_text():
     assert budget_to_profile("up to $50") == 50.0
     assert budget_to_profile("free only") == 0.0
     assert budget_to_profile("no budget") is None
+
+
+def test_stored_profile_becomes_the_same_slot_text_the_form_writes():
+    from actions.profile import profile_to_slots
+
+    slots = {e["name"]: e["value"] for e in profile_to_slots({"budget": 50.0, "weekly_hours": 5.0})}
+    assert slots == {"budget": "up to $50", "weekly_hours": "5 hours"}
+    assert profile_to_slots({"budget": 0.0})[0]["value"] == "free only"
+    assert budget_to_profile(slots["budget"]) == 50.0
