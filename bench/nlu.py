@@ -6,7 +6,9 @@ Prints each figure next to a baseline from the same run and writes
 
 * ``intent_macro_f1``, ``entity_f1``: the trained Rasa model on
   ``tests/holdout/nlu.yml`` (never used for training). Baseline: TF-IDF word +
-  character n-grams with logistic regression, trained on the same NLU data.
+  character n-grams with logistic regression, trained on the same NLU data
+  outside Rasa. The intent classifier's own configuration and the fallback
+  thresholds are chosen by ``bench/nlu_select.py`` on the training data only.
 * ``sentiment.macro_f1`` (mean over the polarity, affect and help-need heads)
   and each head: trained on 80% of ``data/sentiment`` (seed 7, the split of
   the component's tests), scored on the other 20%. Baselines: the majority
@@ -31,7 +33,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
@@ -40,27 +41,13 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant.nlu.intent_model import read_nlu_examples  # noqa: E402
 from assistant.nlu.sentiment_model import LearnerSentimentModel, read_corpus, read_lexicon  # noqa: E402
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 HOLDOUT = ROOT / "tests" / "holdout" / "nlu.yml"
 SENTIMENT = ROOT / "data" / "sentiment"
 OUT = ROOT / "bench" / "results"
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-
-
-def examples(paths: list[Path]) -> list[tuple[str, str]]:
-    """(text without entity annotations, intent) pairs from Rasa NLU YAML files."""
-    rows = []
-    for path in paths:
-        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
-            if "intent" not in block:
-                continue
-            for line in block["examples"].splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    rows.append((ANNOTATION.sub(r"\1", line[2:]).strip(), block["intent"]))
-    return rows
 
 
 def baseline_intents(train: list[tuple[str, str]], test: list[tuple[str, str]]) -> float:
@@ -127,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
                            capture_output=True, text=True).stdout.strip().splitlines()[-1]
     with tempfile.TemporaryDirectory() as tmp:
         intent_f1, entity_f1 = rasa_nlu_scores(model, Path(tmp))
-    train = examples(sorted((ROOT / "data" / "nlu").glob("*.yml")))
-    held_out = examples([HOLDOUT])
+    train = read_nlu_examples(sorted((ROOT / "data" / "nlu").glob("*.yml")))
+    held_out = read_nlu_examples([HOLDOUT])
     doc: dict[str, object] = {
         "intent_macro_f1": intent_f1,
         "entity_f1": entity_f1,
