@@ -50,6 +50,20 @@ PY311=$(find_python 3.11 ASSISTANT_PYTHON) \
 PY310=$(find_python 3.10 RASA_PYTHON) \
   || die "Python 3.10 not found${RASA_PYTHON:+ at RASA_PYTHON=$RASA_PYTHON} (Rasa 3.6 needs it): install it (e.g. 'pyenv install 3.10') or set RASA_PYTHON=/path/to/python3.10"
 
+ensure_chromium() {  # the browser tests drive Debian's Chromium; the assistant itself does not need it
+  [ -x /usr/bin/chromium ] && return
+  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get) hint="install the packages chromium and chromium-driver for the browser tests"
+  if ! command -v apt-get >/dev/null; then echo "setup: $hint"; return; fi
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then apt=(sudo -n "${apt[@]}")
+    else echo "setup: $hint (sudo apt-get install chromium chromium-driver)"; return; fi
+  fi
+  echo "setup: installing chromium and chromium-driver (browser tests)"
+  { "${apt[@]}" update -qq && "${apt[@]}" install -y -qq chromium chromium-driver >/dev/null; } \
+    || echo "setup: could not install chromium; $hint"
+}
+
 ensure_venv .venv "$PY311" requirements.txt
 ensure_venv .venv-rasa "$PY310" requirements-rasa.txt
+ensure_chromium
 echo "setup: done in $((SECONDS - started)) s"
