@@ -9,10 +9,15 @@
 
 Every answer names the model that produced it (``model_version``), which is
 what the recommendation log records.
+
+The recommender follows promotions and rollbacks without a restart: each
+request compares the ``CURRENT`` file's inode and mtime with the ones it
+loaded and reloads when they differ.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Collection
 from pathlib import Path
@@ -28,6 +33,12 @@ from recsys.rules import Filters
 CANDIDATES = 30  # on-topic courses re-ranked per request
 POPULARITY_WEIGHT = 0.3  # cold start: relevance first, popularity breaks near-ties
 COLD_START_VERSION = f"content+popularity/{CONTENT_VERSION}"
+logger = logging.getLogger(__name__)
+
+
+def hybrid_label(version: str) -> str:
+    """How answers and the recommendation log name a hybrid artifact version."""
+    return f"hybrid/{version}"
 
 
 def _z(values: np.ndarray) -> np.ndarray:
@@ -41,25 +52,42 @@ class CourseRecommender:
         self.search = search
         self._root = root
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._model = None
         self._version: str | None = None
         self._column: dict[int, int] = {}
+        self._stamp: tuple[int, int, int] | None = None
+
+    @property
+    def version(self) -> str | None:
+        """The artifact version being served (None before the first load or without any)."""
+        return self._version
 
     def load(self) -> str | None:
-        """(Re)load the newest artifact; return its version, or None when there is none."""
+        """(Re)load the production artifact; return its version, or None when there is none."""
         version = artifacts.current_version(self._root)
-        if version is None:
-            return None
+        if version is None or version == self._version:
+            return self._version
         model = artifacts.load_model(version, self._root)
         with self._lock:
             self._model, self._version = model, version
             self._column = {int(cid): i for i, cid in enumerate(model.catalog["id"])}
+        logger.info("recommender: serving model %s", version)
         return self._version
 
     def _loaded(self):  # type: ignore[no-untyped-def]
-        if self._model is None:
-            self.load()
-        return self._model, self._version, self._column
+        stamp = artifacts.current_stamp(self._root)
+        if self._model is None or stamp != self._stamp:
+            with self._reload_lock:
+                if self._model is None or stamp != self._stamp:
+                    self._stamp = stamp
+                    try:
+                        self.load()
+                    except artifacts.ArtifactError:
+                        logger.exception("recommender: keeping model %s; the promoted one does not load",
+                                         self._version)
+        with self._lock:
+            return self._model, self._version, self._column
 
     def recommend(self, topic: str | None, history: Collection[int], budget: Budget | None = None,
                   level: str | None = None, n: int = 3, exclude: Collection[int] = (),
@@ -89,7 +117,7 @@ class CourseRecommender:
             fit = _z(model.score(row)[0][cols].astype(np.float64))
             order = np.argsort(-(relevance + fit), kind="stable")[:n]
             hits = [self._with_link(found.hits[i], model, cols[i], known) for i in order]
-            return SearchResult(hits, found.topic_matches, model_version=f"hybrid/{version}")
+            return SearchResult(hits, found.topic_matches, model_version=hybrid_label(version))
         popularity = _z(np.log1p(np.array([max(hit.course.popularity or 0, 0) for hit in found.hits], float)))
         order = np.argsort(-(relevance + POPULARITY_WEIGHT * popularity), kind="stable")[:n]
         return SearchResult([found.hits[i] for i in order], found.topic_matches, model_version=COLD_START_VERSION)
@@ -114,4 +142,4 @@ class CourseRecommender:
         )
         recs = model.recommend(known, n=n, filters=filters)
         hits = [CourseHit(courses[r.course_id], r.score, r.reason) for r in recs if r.course_id in courses]
-        return SearchResult(hits, len(hits), model_version=f"hybrid/{version}")
+        return SearchResult(hits, len(hits), model_version=hybrid_label(version))

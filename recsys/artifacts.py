@@ -24,6 +24,7 @@ from recsys.paths import models_dir
 MODEL_FILE = "model.pkl"
 META_FILE = "metadata.json"
 CURRENT_FILE = "CURRENT"  # names the version in production
+HISTORY_FILE = "promotions.jsonl"  # one {"version", "at"} line per change of CURRENT
 _VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -123,9 +124,31 @@ def promote(version: str, root: Path | None = None) -> None:
     """
     base = Path(root or models_dir())
     read_metadata(version, base)
+    pointer = base / CURRENT_FILE
+    if pointer.is_file() and pointer.read_text().strip() == version:
+        return
     tmp = base / f".{CURRENT_FILE}.tmp"
     tmp.write_text(version + "\n")
-    tmp.replace(base / CURRENT_FILE)
+    tmp.replace(pointer)
+    with open(base / HISTORY_FILE, "a") as fh:
+        fh.write(json.dumps({"version": version, "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}) + "\n")
+
+
+def promotion_history(root: Path | None = None) -> list[dict[str, str]]:
+    """Every promotion, oldest first (``[{"version": ..., "at": ...}, ...]``)."""
+    path = Path(root or models_dir()) / HISTORY_FILE
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def current_stamp(root: Path | None = None) -> tuple[int, int, int] | None:
+    """A cheap identity of the ``CURRENT`` file (inode, mtime, size); changes whenever it is rewritten."""
+    try:
+        stat = (Path(root or models_dir()) / CURRENT_FILE).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def current_version(root: Path | None = None) -> str | None:

@@ -1,0 +1,1 @@
+"""Operating the recommender: retrain, compare, promote, roll back, and watch it online."""
