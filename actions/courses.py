@@ -17,6 +17,7 @@ from actions.rendering import RICH_CHANNELS, cards_payload
 from assistant.course_search import CourseHit, effort_text, price_text, title_key
 from assistant.db.models import Course
 from assistant.enrolment import enrol
+from assistant.learners import mark_clicked
 from assistant.request_text import InputError, parse_position
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class ActionCourseDetails(Action):
         if isinstance(course, str):
             dispatcher.utter_message(text=course)
             return []
+        await asyncio.to_thread(self._note_click, tracker.sender_id, course.id)
         about = (course.summary or course.description or "").strip()
         lines = [f"{course.title}" + (f" ({course.institution})" if course.institution else ""),
                  f"Level: {course.level}. Price: {price_text(course)}. Effort: {effort_text(course)}."]
@@ -79,6 +81,15 @@ class ActionCourseDetails(Action):
         if tracker.get_latest_input_channel() in RICH_CHANNELS:
             dispatcher.utter_message(json_message=cards_payload([CourseHit(course, 0.0, "you asked about it")]))
         return []
+
+    @staticmethod
+    def _note_click(sender_id: str, course_id: int) -> None:
+        """Record the click for the online metrics; a failure here must not cost the learner the answer."""
+        try:
+            with services.sessions()() as session, session.begin():
+                mark_clicked(session, services.learner_key(sender_id), course_id)
+        except Exception:
+            logger.exception("could not record the click on course %s", course_id)
 
 
 class ActionEnrol(Action):

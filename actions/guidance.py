@@ -19,7 +19,7 @@ from actions.common import HANDOFF_BUTTONS, apologise, latest_text, sentiment
 from actions.courses import find_course
 from assistant.guidance.planner import Explanation
 from assistant.guidance.schema import GuidanceError, Signal
-from assistant.guidance_service import Guidance
+from assistant.guidance_service import PROFILE_GAPS, Guidance
 from assistant.request_text import InputError, parse_score
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def signal_from(tracker: Tracker, kind: str | None = None) -> Signal:
 def say_guidance(dispatcher: CollectingDispatcher, guidance: Guidance) -> None:
     text = guidance.explanation.text
     if isinstance(guidance.outcome, GuidanceError):
-        buttons = PROFILE_BUTTON if guidance.outcome.code == "missing_goal" else []
+        buttons = PROFILE_BUTTON if guidance.outcome.code in PROFILE_GAPS else []
         dispatcher.utter_message(text=text, buttons=buttons)
         return
     dispatcher.utter_message(text=text, buttons=HANDOFF_BUTTONS if guidance.offer_handoff else [])
@@ -102,8 +102,18 @@ class ActionRespondToFeeling(GuidanceAction):
     def name(self) -> str:
         return "action_respond_to_feeling"
 
+    ACKNOWLEDGE = {"confused": "Sorry this is hard going; let's sort it out together.",
+                   "frustrated": "Sorry this is hard going; let's sort it out together.",
+                   "bored": "Let's make it more interesting.", "positive": "Great to hear!"}
+
     def call(self, tracker: Tracker, key: str) -> Guidance:
-        return services.guidance().adjust(key, signal_from(tracker))
+        signal = signal_from(tracker)
+        guidance = services.guidance().adjust(key, signal)
+        gap = guidance.outcome
+        if isinstance(gap, GuidanceError) and gap.code in PROFILE_GAPS and signal.kind in self.ACKNOWLEDGE:
+            # No plan to adjust yet: acknowledge the feeling before asking for the profile.
+            return Guidance(gap, Explanation(f"{self.ACKNOWLEDGE[signal.kind]} {guidance.explanation.text}"))
+        return guidance
 
 
 class ActionRecordQuiz(GuidanceAction):

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services
 from actions.common import apologise, entity, latest_text
 from actions.rendering import RICH_CHANNELS, cards_payload, course_list_text
+from assistant import observability
 from assistant.budget import Budget, BudgetError, parse_budget
 from assistant.catalog.normalize import LEVELS
 from assistant.course_search import SearchResult, price_text
@@ -101,6 +102,7 @@ class RecommendationAction(Action, ABC):
             learner = get_or_create_learner(session, services.learner_key(sender_id))
             shown = [(hit.course.id, hit.score, hit.reason) for hit in result.hits]
             log_recommendations(session, learner, shown, result.model_version)
+        observability.RECOMMENDATIONS_SERVED.labels(result.model_version).inc()
 
     @staticmethod
     def _reply(dispatcher: CollectingDispatcher, tracker: Tracker, request: Request, result: SearchResult,

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.common import apologise, entity, latest_text, sentiment
+from assistant import observability
 from assistant.support import add_feedback, open_handoff
 
 logger = logging.getLogger(__name__)
@@ -72,15 +73,16 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        reason = self._reason(tracker)
+        reason, found = self._reason(tracker)
         try:
-            is_new = await asyncio.to_thread(self._open, tracker.sender_id, reason, sentiment(tracker))
+            is_new = await asyncio.to_thread(self._open, tracker.sender_id, reason, found)
         except Exception:
             logger.exception("could not open a hand-off")
             dispatcher.utter_message(text="Sorry, I couldn't reach the course staff just now. Please try again in "
                                           "a few minutes, or write to the platform's support address.")
             return []
         if is_new:
+            observability.HANDOFFS.inc()
             dispatcher.utter_message(text="I've asked the course staff to join. A person will reply here in this "
                                           "chat, usually within one working day. You can keep chatting with me "
                                           "meanwhile.")
@@ -89,13 +91,16 @@ class ActionHandoff(Action):
         return [SlotSet("handoff_offered", False)]
 
     @staticmethod
-    def _reason(tracker: Tracker) -> str:
+    def _reason(tracker: Tracker) -> tuple[str, dict]:
+        """What led to the request, with that message's sentiment: staff triage on it, not on "yes"."""
         for event in reversed(tracker.events):
             if event.get("event") == "user":
-                intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+                parsed = event.get("parse_data") or {}
+                intent = parsed.get("intent", {}).get("name")
                 if intent not in ("request_human", "affirm", None):
-                    return f"after \u201c{(event.get('text') or '')[:200]}\u201d ({intent})"
-        return "the learner asked for a person"
+                    return (f"after \u201c{(event.get('text') or '')[:200]}\u201d ({intent})",
+                            parsed.get("sentiment") or sentiment(tracker))
+        return "the learner asked for a person", sentiment(tracker)
 
     @staticmethod
     def _open(sender_id: str, reason: str, found: dict) -> bool:
@@ -112,6 +117,7 @@ class ActionDefaultAskAffirmation(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        observability.FALLBACKS.inc()
         ranking = tracker.latest_message.get("intent_ranking") or []
         choices = [r["name"] for r in ranking if r.get("name") in INTENT_TITLES][:3]
         if not choices or not re.search(r"\w", latest_text(tracker)):

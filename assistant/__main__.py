@@ -80,12 +80,17 @@ def cmd_train_rasa(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> None:
     from assistant.launcher import prepare, running_servers
+    from assistant.web.server import running_web
 
     started = time.monotonic()
     model = prepare(settings, say=print, progress=True)
     print("Starting the action server and the Rasa server...", flush=True)
-    with running_servers(settings, model, settings.rasa_port, settings.action_port) as servers:
-        print(_how_to_chat(settings, servers.rasa_url), flush=True)
+    # The web chat binds first, so a busy WEB_PORT fails before Rasa loads;
+    # Rasa allows its origin for the widget's long-polling fallback.
+    with running_web(settings.host, settings.web_port, settings.rasa_port) as web_url, \
+            running_servers(settings, model, settings.rasa_port, settings.action_port,
+                            cors=web_url.rstrip("/")) as servers:
+        print(_how_to_chat(settings, servers.rasa_url, web_url), flush=True)
         print(f"(ready {time.monotonic() - started:.0f} s after start; press Ctrl-C to stop)", flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
@@ -94,6 +99,18 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> None:
                 time.sleep(1)
         except KeyboardInterrupt:
             print("\nStopping...", flush=True)
+
+
+def cmd_web(settings: Settings, _args: argparse.Namespace) -> None:
+    """Only the web chat page; the widget talks to the Rasa server on RASA_PORT."""
+    from aiohttp import web
+
+    from assistant.web.app import create_app
+
+    web.run_app(create_app(settings.rasa_port), host=settings.host, port=settings.web_port, access_log=None,
+                print=lambda _: print(f"Web chat on http://{settings.host}:{settings.web_port}/ "
+                                      f"(Rasa expected on port {settings.rasa_port}); press Ctrl-C to stop",
+                                      flush=True))
 
 
 def cmd_shell(settings: Settings, args: argparse.Namespace) -> None:
@@ -128,11 +145,71 @@ def cmd_shell(settings: Settings, args: argparse.Namespace) -> None:
                 print(f"     [{button['title']}]  (type: {button['payload']})")
 
 
-def _how_to_chat(settings: Settings, rasa_url: str) -> str:
+def cmd_inbox(settings: Settings, args: argparse.Namespace) -> None:
+    """The hand-off inbox: list waiting conversations, reply as staff, hand back to the bot."""
+    from assistant.db.engine import session_factory
+    from assistant.db.migrate import upgrade
+    from assistant.inbox import InboxError
+    from assistant.inbox_cli import list_inbox, release, send_reply
+    from assistant.rasa_api import RasaApiError, RasaConversations
+
+    upgrade(settings.db_url)
+    sessions, rasa = session_factory(settings.db_url), RasaConversations.from_settings(settings)
+    try:
+        if args.inbox_command == "reply":
+            print(send_reply(sessions, rasa, args.conversation_id, args.text))
+        elif args.inbox_command == "release":
+            print(release(sessions, rasa, args.conversation_id))
+        else:
+            print(list_inbox(sessions, rasa, messages=args.messages))
+    except (InboxError, RasaApiError) as error:
+        raise CliError(str(error)) from None
+
+
+def cmd_retrain(settings: Settings, args: argparse.Namespace) -> int:
+    """Exit 0: promoted or unchanged; 1: the candidate was worse and production stays; 2: error."""
+    from assistant.ops.rasa_model import RasaModelError
+    from assistant.ops.retrain import run_retrain
+
+    tolerance = settings.promote_tolerance if args.tolerance is None else args.tolerance
+    rasa_url = None if args.recommender_only else args.rasa_url or f"http://{settings.host}:{settings.rasa_port}"
+    try:
+        run = run_retrain(settings, tolerance, args.force, rasa_url)
+    except (ValueError, RasaModelError) as error:
+        raise CliError(str(error)) from None
+    print(run.result.summary())
+    return run.exit_code
+
+
+def cmd_models(settings: Settings, _args: argparse.Namespace) -> None:
+    from assistant.db.engine import session_factory
+    from assistant.db.migrate import upgrade
+    from assistant.ops.online_metrics import online_metrics
+    from assistant.ops.registry import format_rows, model_rows
+
+    upgrade(settings.db_url)
+    rows = model_rows(settings.models_dir, online_metrics(session_factory(settings.db_url)))
+    if not rows:
+        raise CliError(f"no recommender models under {settings.models_dir}: run 'python -m assistant retrain'")
+    print(format_rows(rows))
+
+
+def cmd_rollback(settings: Settings, args: argparse.Namespace) -> None:
+    from assistant.ops.registry import RollbackError, rollback
+
+    try:
+        was, now = rollback(settings.models_dir, args.version)
+    except RollbackError as error:
+        raise CliError(str(error)) from None
+    print(f"recommender: {now} is in production again (was {was}); the action server switches on its next request")
+
+
+def _how_to_chat(settings: Settings, rasa_url: str, web_url: str) -> str:
     token_file = settings.var_dir / "secrets" / "rasa_token"
     return f"""
 Pathwise is running at {rasa_url}
 
+Chat in the browser: {web_url}
 Chat in the terminal (from a second terminal):
   make shell
 or with Rasa's own shell (it loads a second copy of the model):
@@ -170,9 +247,35 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train_rasa)
     commands.add_parser("run", help="import the demo catalog, train if needed, start both servers").set_defaults(
         func=cmd_run)
+    commands.add_parser("web", help="serve only the web chat page (Rasa must be running)").set_defaults(
+        func=cmd_web)
+    inbox = commands.add_parser("inbox", help="conversations waiting for course staff (needs the running assistant)",
+                                description="Without a command: list the conversations waiting for a person.")
+    inbox.add_argument("--messages", type=int, default=3, metavar="N",
+                       help="learner messages to show per conversation (default 3)")
+    inbox.set_defaults(func=cmd_inbox)
+    inbox_commands = inbox.add_subparsers(dest="inbox_command", metavar="{reply,release}")
+    reply = inbox_commands.add_parser("reply", help="send a staff message to the learner's chat (pauses the bot)")
+    reply.add_argument("conversation_id")
+    reply.add_argument("text")
+    inbox_commands.add_parser("release", help="hand the chat back to the bot and close the hand-off").add_argument(
+        "conversation_id")
     shell = commands.add_parser("shell", help="chat in the terminal with the running assistant")
     shell.add_argument("--sender", help="conversation id to use (default: a new one)")
     shell.set_defaults(func=cmd_shell)
+    retrain = commands.add_parser("retrain", help="retrain on current data; promote if not worse than production")
+    retrain.add_argument("--force", action="store_true", help="promote even if worse than production")
+    retrain.add_argument("--tolerance", type=float, metavar="NDCG",
+                         help="allowed NDCG@10 drop (default ASSISTANT_PROMOTE_TOLERANCE or 0.01)")
+    retrain.add_argument("--rasa-url", help="Rasa server to load a new Rasa model into (default: host:RASA_PORT)")
+    retrain.add_argument("--recommender-only", action="store_true", help="leave the Rasa model alone")
+    retrain.set_defaults(func=cmd_retrain)
+    models = commands.add_parser("models", help="recommender versions (models list)")
+    models.add_subparsers(dest="models_command", required=True).add_parser(
+        "list", help="versions with their metrics; * marks production").set_defaults(func=cmd_models)
+    back = commands.add_parser("rollback", help="put an earlier recommender version back in production")
+    back.add_argument("version", nargs="?", help="version to serve (default: the previous production one)")
+    back.set_defaults(func=cmd_rollback)
     return parser
 
 
@@ -180,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     try:
-        args.func(settings, args)
+        code = args.func(settings, args)
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -195,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(str(error).split("\n", 1)[1], file=sys.stderr)
             return 2
         raise
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -30,7 +30,10 @@ class Settings:
     models_dir: Path
     rasa_port: int
     action_port: int
+    web_port: int
     host: str
+    # Largest drop of held-back NDCG@10 (absolute) a retrained recommender may show and still be promoted.
+    promote_tolerance: float = 0.01
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,7 +45,9 @@ class Settings:
             models_dir=models_dir(),
             rasa_port=int(os.environ.get("RASA_PORT", "5005")),
             action_port=int(os.environ.get("ACTION_PORT", "5055")),
+            web_port=int(os.environ.get("WEB_PORT", "8080")),
             host=os.environ.get("ASSISTANT_HOST", "127.0.0.1"),
+            promote_tolerance=float(os.environ.get("ASSISTANT_PROMOTE_TOLERANCE", "0.01")),
         )
 
     def secret(self, name: str) -> str:

@@ -24,6 +24,7 @@ from assistant.guidance.schema import GuidanceError, LearnerState, Signal
 from assistant.learners import get_or_create_learner
 from recsys.content import CourseIndex
 
+PROFILE_GAPS = ("missing_goal", "missing_hours")  # answered by setting up the profile
 NO_PROFILE = GuidanceError("missing_goal", "Tell me your goal first, for example \"become a data analyst\", "
                                            "and I'll plan the steps.", "goal")
 
@@ -104,6 +105,10 @@ class GuidanceService:
                 return self._answer(recorded)
             session.add(LearningEvent(learner_id=learner.id, course_id=state.current_course, type="quiz",
                                       item=item, score=score))
+        gap = recorded.decision
+        if isinstance(gap, GuidanceError) and gap.code in PROFILE_GAPS:
+            # The result is stored; say so before asking for what the plan still needs.
+            return Guidance(gap, Explanation(f"I've saved your {100 * score:.0f}% on {item}. {gap.message}"))
         return self._answer(recorded.decision)
 
     def complete_course(self, pseudonym: str, course_id: int) -> Guidance:

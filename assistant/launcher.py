@@ -110,7 +110,7 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda _line: None,
     from assistant.course_search import CourseSearch
     from assistant.db.engine import session_factory
     from assistant.db.migrate import upgrade
-    from assistant.recommender_training import train_recommender
+    from assistant.recommender_training import needs_training, train_recommender
 
     upgrade(settings.db_url)
     sessions = session_factory(settings.db_url)
@@ -119,7 +119,11 @@ def prepare(settings: Settings, say: Callable[[str], None] = lambda _line: None,
             say(f"{path.name}: {import_catalog(session, path, progress=False).summary()}")
     count = CourseSearch(sessions, settings.cache_dir / "content-index").refresh(progress=progress)
     say(f"course index: {count} courses")
-    train_recommender(sessions, settings.cache_dir / "content-index", settings.models_dir, say=say, progress=progress)
+    if needs_training(settings.models_dir):
+        train_recommender(sessions, settings.cache_dir / "content-index", settings.models_dir, say=say,
+                          progress=progress)
+    else:
+        say("recommender: serving the production model (python -m assistant retrain brings in new data)")
     return train_rasa_model(settings)
 
 
@@ -223,7 +227,8 @@ def running_servers(settings: Settings, model: Path, rasa_port: int, action_port
                       PATHWISE_MODELS_DIR=str(settings.models_dir), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(PROJECT_ROOT))
     try:
         servers.processes.append(("action server", _spawn(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            [sys.executable, "-m", "assistant.action_server", "--actions", "actions", "--host", settings.host,
+             "--port", str(action_port)],
             action_env, logs / "action-server.log"), logs / "action-server.log"))
         rasa_command = [str(rasa_executable()), "run", "--model", str(model), "--endpoints", "endpoints.yml",
                         "--credentials", "credentials.yml", "--enable-api", "--auth-token", token,

@@ -50,6 +50,22 @@ def log_recommendations(
     return request_id
 
 
+def mark_clicked(session: Session, pseudonym: str, course_id: int) -> bool:
+    """Count a details request as a click on the latest list that showed this course to the learner.
+
+    Returns:
+        Whether a click was recorded (False: never shown, or already clicked).
+    """
+    learner_id = select(Learner.id).where(Learner.pseudonym == pseudonym).scalar_subquery()
+    shown = session.scalar(select(RecommendationLog)
+                           .where(RecommendationLog.learner_id == learner_id, RecommendationLog.course_id == course_id)
+                           .order_by(RecommendationLog.shown_at.desc(), RecommendationLog.id.desc()).limit(1))
+    if shown is None or shown.clicked_at is not None:
+        return False
+    shown.clicked_at = utcnow()
+    return True
+
+
 def owned_course_ids(session: Session, pseudonym: str) -> frozenset[int]:
     """Courses the learner is enrolled in, finished or bought (empty for a new learner)."""
     learner_id = select(Learner.id).where(Learner.pseudonym == pseudonym).scalar_subquery()
@@ -101,7 +117,9 @@ def export_learner_data(session: Session, pseudonym: str) -> dict[str, object]:
                          for e in learner.events if e.type == "quiz"],
         "feedback": [{"text": f.text, "rating": f.rating} for f in learner.feedback],
         "recommendations_shown": len(learner.recommendations),
-        "handoffs": [{"reason": h.reason, "status": h.status} for h in learner.handoffs],
+        "handoffs": [{"reason": h.reason, "status": h.status,
+                      "staff_replies": [{"text": r.text, "at": r.created_at.isoformat()} for r in h.replies]}
+                     for h in learner.handoffs],
     }
 
 

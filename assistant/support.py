@@ -9,6 +9,8 @@ from assistant.db.models import Feedback, Handoff
 from assistant.learners import get_or_create_learner
 
 MAX_FEEDBACK_CHARS = 4000
+# A hand-off is "open" until staff reply, "answered" while staff have the chat, then "closed".
+ACTIVE_HANDOFF = ("open", "answered")
 
 
 def add_feedback(session: Session, pseudonym: str, text: str, rating: int | None,
@@ -24,10 +26,11 @@ def add_feedback(session: Session, pseudonym: str, text: str, rating: int | None
 
 def open_handoff(session: Session, pseudonym: str, conversation_id: str, reason: str,
                  sentiment: dict | None) -> tuple[Handoff, bool]:
-    """The learner's open hand-off, created if there is none; the flag says whether it is new."""
+    """The learner's active hand-off, created if there is none; the flag says whether it is new."""
     learner = get_or_create_learner(session, pseudonym)
     session.flush()
-    existing = session.scalar(select(Handoff).where(Handoff.learner_id == learner.id, Handoff.status == "open"))
+    existing = session.scalar(select(Handoff).where(Handoff.learner_id == learner.id,
+                                                    Handoff.status.in_(ACTIVE_HANDOFF)))
     if existing is not None:
         return existing, False
     handoff = Handoff(learner_id=learner.id, conversation_id=conversation_id, reason=reason[:500],

@@ -7,7 +7,7 @@ from assistant.db.models import (Course, Enrolment, Feedback, Learner, LearningE
                                  RecommendationLog)
 from assistant.learners import get_or_create_learner, log_recommendations
 
-TABLES = {"handoffs", "learners", "courses", "enrolments", "learning_events", "feedback", "purchases", "recommendation_log",
+TABLES = {"handoffs", "staff_replies", "learners", "courses", "enrolments", "learning_events", "feedback", "purchases", "recommendation_log",
           "alembic_version"}
 
 

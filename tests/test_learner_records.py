@@ -105,3 +105,16 @@ def test_guidance_service_records_quiz_results_and_completion(settings, sample_c
     with sample_catalog() as session:
         statuses = {e.course_id: e.status for e in session.scalars(select(Enrolment))}
     assert statuses[stats_id] == "completed"
+
+
+def test_quiz_result_is_kept_when_the_profile_lacks_weekly_hours(settings, sample_catalog):
+    service = GuidanceService(sample_catalog, settings.cache_dir / "content-index")
+    with sample_catalog() as session, session.begin():
+        save_profile(session, "p7", {"goal": "data analysis with python"})
+    answer = service.record_quiz("p7", "html", 0.2)
+    assert answer.outcome.code == "missing_hours"
+    assert answer.explanation.text.startswith("I've saved your 20% on html.")
+    assert "hours a week" in answer.explanation.text
+    assert service.record_quiz("p7", "html", 1.4).outcome.code == "bad_score"
+    with sample_catalog() as session:
+        assert [(e.item, e.score) for e in session.scalars(select(LearningEvent))] == [("html", 0.2)]

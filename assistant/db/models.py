@@ -190,3 +190,26 @@ class Handoff(Base):
     sentiment: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open|answered|closed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    replies: Mapped[list[StaffReply]] = relationship(
+        back_populates="handoff", cascade="all, delete-orphan", passive_deletes=True, order_by="StaffReply.id"
+    )
+
+
+class StaffReply(Base):
+    """A message course staff wrote to the learner from the hand-off inbox.
+
+    Stored only until the action server has said it in the chat (``sent_at``)
+    and for the learner's data export; it goes with the hand-off, and so with
+    the learner.
+    """
+
+    __tablename__ = "staff_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    handoff: Mapped[Handoff] = relationship(back_populates="replies")

@@ -127,7 +127,8 @@ class GuidancePlanner:
     def validate(self, learner: LearnerState, need_goal: bool = False) -> GuidanceError | None:
         """The first problem with ``learner``, or ``None``."""
         if learner.weekly_hours is None:
-            return _err("missing_hours", "I need to know how many hours a week you can study.", "weekly_hours")
+            return _err("missing_hours", "To plan your next step I need to know how many hours a week you can study: "
+                        "tell me (for example 'I have 5 hours a week') or set up your profile.", "weekly_hours")
         if _bad_number(learner.weekly_hours) or learner.weekly_hours <= 0:
             return _err("bad_hours", f"Weekly hours must be a positive number; got {learner.weekly_hours!r}.",
                         "weekly_hours")

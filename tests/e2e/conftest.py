@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -114,3 +114,25 @@ def assert_is_catalog_course(settings: Settings, card: dict) -> None:
         course = session.get(Course, card["course_id"])
     assert course is not None and course.title == card["title"]
 
+
+CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                               call: pytest.CallInfo) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep the test's call report on the item, so a fixture can tell that the
+    test failed (the browser tests save a screenshot then)."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report
+
+
+@pytest.fixture
+def call_failed(request: pytest.FixtureRequest) -> Callable[[], bool]:
+    """Whether the test itself failed; for a fixture's teardown to ask."""
+    def failed() -> bool:
+        report = request.node.stash.get(CALL_REPORT, None)
+        return report is not None and report.failed
+    return failed
