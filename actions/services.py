@@ -37,7 +37,7 @@ def recommender() -> CourseRecommender:
 
 @lru_cache(maxsize=1)
 def guidance() -> GuidanceService:
-    return GuidanceService(sessions(), settings().cache_dir / "content-index")
+    return GuidanceService(sessions(), settings().cache_dir / "content-index", settings().prerequisites_file)
 
 
 def learner_key(sender_id: str) -> str:

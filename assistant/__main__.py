@@ -51,6 +51,25 @@ def import_files(settings: Settings, paths: list[Path], progress: bool, show_err
         print(f"{path}: {report.summary()}")
 
 
+def cmd_check_prerequisites(settings: Settings, _args: argparse.Namespace) -> None:
+    """Apply the staff prerequisite overrides to the catalog's graph, as the assistant will."""
+    from assistant.db.engine import session_factory
+    from assistant.guidance.graph import OverrideError
+    from assistant.guidance_service import GuidanceService
+
+    path = settings.prerequisites_file
+    if not path.exists():
+        raise CliError(f"{path} does not exist: nothing to check")
+    graph = GuidanceService(session_factory(settings.db_url), settings.cache_dir / "content-index").planner().graph
+    try:
+        graph.apply_overrides(path)
+    except OverrideError as error:
+        raise CliError(f"{path.name}: {error}") from None
+    overrides = sum(1 for edge in graph.edges.values() if edge.source == "override")
+    print(f"{path.name} (version {graph.override_version}) applies: {overrides} override edges, "
+          f"{len(graph.edges)} prerequisite edges in all")
+
+
 def cmd_build_index(settings: Settings, _args: argparse.Namespace) -> None:
     from assistant.course_search import CourseSearch
     from assistant.db.engine import session_factory
@@ -238,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--show-errors", type=int, default=20, metavar="N", help="bad rows to list (default 20)")
     imp.set_defaults(func=cmd_import_catalog)
     commands.add_parser("build-index", help="embed the catalog for course search").set_defaults(func=cmd_build_index)
+    commands.add_parser("check-prerequisites", help="check the staff prerequisite overrides against the catalog") \
+        .set_defaults(func=cmd_check_prerequisites)
     rec = commands.add_parser("train-recommender", help="train the hybrid recommender if its data changed")
     rec.add_argument("--force", action="store_true", help="train even if a model for this data exists")
     rec.set_defaults(func=cmd_train_recommender)

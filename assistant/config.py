@@ -34,6 +34,8 @@ class Settings:
     host: str
     # Largest drop of held-back NDCG@10 (absolute) a retrained recommender may show and still be promoted.
     promote_tolerance: float = 0.01
+    # Course staff's prerequisite overrides (docs/staff.md); ignored when the file is absent.
+    prerequisites_file: Path = PROJECT_ROOT / "data" / "prerequisites.yml"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -48,6 +50,8 @@ class Settings:
             web_port=int(os.environ.get("WEB_PORT", "8080")),
             host=os.environ.get("ASSISTANT_HOST", "127.0.0.1"),
             promote_tolerance=float(os.environ.get("ASSISTANT_PROMOTE_TOLERANCE", "0.01")),
+            prerequisites_file=Path(os.environ.get("ASSISTANT_PREREQUISITES")
+                                    or PROJECT_ROOT / "data" / "prerequisites.yml"),
         )
 
     def secret(self, name: str) -> str:

@@ -9,6 +9,7 @@ a sentence for the learner, never as exceptions.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,14 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from assistant.db.models import Course, Enrolment, Learner, LearningEvent, utcnow
 from assistant.guidance.adapter import course_info, learner_state
+from assistant.guidance.graph import OverrideError
 from assistant.guidance.planner import Decision, Explanation, GuidancePlanner
 from assistant.guidance.path import LearningPath
 from assistant.guidance.schema import GuidanceError, LearnerState, Signal
 from assistant.learners import get_or_create_learner
 from recsys.content import CourseIndex
 
+logger = logging.getLogger(__name__)
 PROFILE_GAPS = ("missing_goal", "missing_hours")  # answered by setting up the profile
 NO_PROFILE = GuidanceError("missing_goal", "Tell me your goal first, for example \"become a data analyst\", "
                                            "and I'll plan the steps.", "goal")
@@ -43,9 +46,12 @@ class Guidance:
 
 
 class GuidanceService:
-    def __init__(self, sessions: sessionmaker[Session], index_dir: Path | None) -> None:
+    def __init__(self, sessions: sessionmaker[Session], index_dir: Path | None,
+                 prerequisites: Path | None = None) -> None:
+        """``prerequisites``: the staff override file (see docs/staff.md), applied when it exists."""
         self._sessions = sessions
         self._index_dir = index_dir
+        self._prerequisites = prerequisites
         self._lock = threading.Lock()
         self._planner: GuidancePlanner | None = None
 
@@ -59,7 +65,15 @@ class GuidanceService:
                     index = CourseIndex.build(rows, self._index_dir)
                 position = {int(cid): i for i, cid in enumerate(index.course_ids)}
                 vectors = index.vectors[[position[c.id] for c in courses]]
-                self._planner = GuidancePlanner(courses, similarity=vectors @ vectors.T)
+                planner = GuidancePlanner(courses, similarity=vectors @ vectors.T)
+                if self._prerequisites is not None and self._prerequisites.exists():
+                    try:
+                        planner.graph.apply_overrides(self._prerequisites)
+                    except OverrideError:
+                        # A staff typo must not stop guidance: plan on the inferred graph.
+                        logger.exception("prerequisite overrides not applied (python -m assistant "
+                                         "check-prerequisites shows why)")
+                self._planner = planner
             return self._planner
 
     def warm_up(self) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from assistant.db.models import Course, Enrolment, Feedback, Handoff, Learner, LearningEvent, Purchase, RecommendationLog
 from assistant.enrolment import enrol
+from assistant.guidance.graph import OverrideError
 from assistant.guidance_service import GuidanceService
 from assistant.learners import (delete_learner_data, export_learner_data, get_or_create_learner, load_profile,
                                 log_recommendations, save_profile)
@@ -118,3 +119,26 @@ def test_quiz_result_is_kept_when_the_profile_lacks_weekly_hours(settings, sampl
     assert service.record_quiz("p7", "html", 1.4).outcome.code == "bad_score"
     with sample_catalog() as session:
         assert [(e.item, e.score) for e in session.scalars(select(LearningEvent))] == [("html", 0.2)]
+
+
+def test_staff_prerequisite_overrides_reach_the_planner(settings, sample_catalog, tmp_path):
+    overrides = tmp_path / "prerequisites.yml"
+    overrides.write_text('version: "t1"\nadd:\n  - before: "Excel Basics for Everyone"\n'
+                         '    after: "Guitar for Absolute Beginners"\n    reason: "staff say so"\n')
+    graph = GuidanceService(sample_catalog, settings.cache_dir / "content-index", overrides).planner().graph
+    added = [edge for edge in graph.edges.values() if edge.source == "override"]
+    assert [(graph.courses[e.before].title, graph.courses[e.after].title, e.reason) for e in added] == [
+        ("Excel Basics for Everyone", "Guitar for Absolute Beginners", "staff say so")]
+    assert graph.override_version == "t1"
+    overrides.write_text('add:\n  - before: "No Such Course"\n    after: "Excel Basics for Everyone"\n')
+    with pytest.raises(OverrideError, match="No Such Course"):
+        graph.apply_overrides(overrides)
+    assert [e for e in graph.edges.values() if e.source == "override"] == added  # all or nothing
+
+
+def test_a_broken_override_file_leaves_guidance_working(settings, sample_catalog, tmp_path, caplog):
+    overrides = tmp_path / "prerequisites.yml"
+    overrides.write_text('add:\n  - before: "No Such Course"\n    after: "Excel Basics for Everyone"\n')
+    service = GuidanceService(sample_catalog, settings.cache_dir / "content-index", overrides)
+    assert not [e for e in service.planner().graph.edges.values() if e.source == "override"]
+    assert "prerequisite overrides not applied" in caplog.text

@@ -29,8 +29,13 @@ def assert_three_matching_courses(settings, messages: list[dict]) -> None:
         assert card["reason"]
     listing = texts(messages)
     assert listing.startswith("Here are 3 courses on")
+    # The plain-text list is what channels without rich UI (Telegram, Slack, SMS) show: it must carry
+    # everything the cards do, and the refine buttons must have a title and a payload to type.
     for card in shown:
         assert f"{card['title']} (" in listing and card["price"] in listing and card["level"] in listing
+        assert card["effort"] in listing and f"Why: {card['reason']}" in listing
+    buttons = [b for m in messages for b in m.get("buttons", [])]
+    assert buttons and all(b["title"] and b["payload"].startswith("/") for b in buttons)
 
 
 def test_rest_conversation(rest_chat, e2e_settings):
