@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
 from actions.common import apologise, entity, latest_text
-from actions.rendering import RICH_CHANNELS, cards_payload, course_list_text
+from actions.rendering import CARD_CHANNELS, RICH_CHANNELS, cards_payload, course_list_text
 from assistant import observability
 from assistant.budget import Budget, BudgetError, parse_budget
 from assistant.catalog.normalize import LEVELS
@@ -113,8 +113,10 @@ class RecommendationAction(Action, ABC):
             if intro is None:
                 intro = (f"Here are {len(result.hits)} courses on {topic}" + (f" ({filters})" if filters else "") + ":"
                                   if topic else "Based on the courses you have taken, you might like:")
-            dispatcher.utter_message(text=intro + "\n" + course_list_text(result.hits), buttons=REFINE_BUTTONS)
-            if tracker.get_latest_input_channel() in RICH_CHANNELS:
+            channel = tracker.get_latest_input_channel()
+            listing = intro if channel in CARD_CHANNELS else intro + "\n" + course_list_text(result.hits)
+            dispatcher.utter_message(text=listing, buttons=REFINE_BUTTONS)
+            if channel in RICH_CHANNELS:
                 dispatcher.utter_message(json_message=cards_payload(result.hits))
             return
         if not topic:

@@ -8,6 +8,9 @@ from typing import Any
 from assistant.course_search import CourseHit, effort_text, price_text
 
 RICH_CHANNELS = {"socketio", "rest"}
+# Channels whose UI draws the cards where the text list would be (the web widget):
+# they get the intro line only, so the learner does not read every course twice.
+CARD_CHANNELS = {"socketio"}
 
 
 def course_card(hit: CourseHit) -> dict[str, Any]:

@@ -110,9 +110,14 @@ async def _socketio_conversation(url: str, settings, timer) -> None:
         assert greeting[0]["text"].startswith("Hi! I'm Pathwise")
         assert [b["title"] for b in greeting[0]["quick_replies"]][:2] == ["Set up my profile", "Python for data analysis"]
         courses = await say(REQUEST)
+        # The widget draws cards in place of the text list: the text is the intro line only.
+        intro = [m["text"] for m in courses if "text" in m]
+        assert len(intro) == 1 and intro[0].startswith("Here are 3 courses on") and "\n" not in intro[0], intro
         # socket.io delivers the custom payload as the event body itself
-        as_rest = [{"text": m["text"]} if "text" in m else {"custom": {"data": m}} for m in courses]
-        assert_three_matching_courses(settings, as_rest)
+        shown = cards([{"custom": {"data": m}} for m in courses if "text" not in m])
+        assert len(shown) == 3 and all(price_within(card, 50.0) and card["reason"] for card in shown)
+        for card in shown:
+            assert_is_catalog_course(settings, card)
         assert (await say("thank you"))[0]["text"].startswith("You're welcome")
         assert (await say("goodbye"))[0]["text"].startswith("Goodbye")
     finally:
