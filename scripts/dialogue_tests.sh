@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false PYTHONPATH="$PWD"
-NLU_F1_FLOOR=${NLU_F1_FLOOR:-0.80}
+NLU_F1_FLOOR=${NLU_F1_FLOOR:-0.90}
 out=tests/artifacts
 mkdir -p "$out" var/logs
 

@@ -35,7 +35,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(f"no Chromium at {CHROMIUM} in CI: scripts/setup.sh should have installed it")
