@@ -17,7 +17,8 @@ from actions import services
 from actions.common import apologise
 from actions.rendering import RICH_CHANNELS
 from assistant.budget import Budget, BudgetError, parse_budget
-from assistant.learners import PROFILE_FIELDS, delete_learner_data, export_learner_data, load_profile, save_profile
+from assistant.learners import (PROFILE_FIELDS, delete_learner_data, export_learner_data, load_profile, mark_seen,
+                                save_profile)
 from assistant.request_text import InputError, normalise_language, normalise_level, parse_hours
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,10 @@ class ActionSessionStart(Action):
 
     @staticmethod
     def _profile(sender_id: str) -> dict[str, Any]:
-        with services.sessions()() as session:
-            return load_profile(session, services.learner_key(sender_id))
+        key = services.learner_key(sender_id)
+        with services.sessions()() as session, session.begin():
+            mark_seen(session, key)
+            return load_profile(session, key)
 
 
 class ValidateOnboardingForm(FormValidationAction):
@@ -254,6 +257,8 @@ class ActionDeleteMyData(Action):
             return []
         dispatcher.utter_message(text="Done: your profile, courses, quiz results, feedback and recommendation "
                                       "history are deleted." if deleted else "There was nothing stored about you.")
+        # These slot resets, returned only on success, also tell the tracker store to delete the
+        # conversation's stored events after this turn (assistant/privacy/tracker_store.py).
         return [SlotSet(name, None) for name in (*PROFILE_FIELDS, "shown_courses", "topic")]
 
     @staticmethod

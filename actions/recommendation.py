@@ -81,7 +81,7 @@ class RecommendationAction(Action, ABC):
             if result.hits:
                 await asyncio.to_thread(self._log, tracker.sender_id, result)
         except Exception:  # any downstream failure ends in an apology, never silence
-            logger.exception("recommendation failed for %r", request)
+            logger.exception("recommendation failed")  # not the request: it holds the learner's words
             apologise(dispatcher)
             return []
         self._reply(dispatcher, tracker, request, result, intro)

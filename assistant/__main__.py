@@ -7,12 +7,13 @@ one line on stderr and exit with code 2; no stack trace.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
-from assistant.config import Settings
+from assistant.config import PROJECT_ROOT, Settings
 
 
 class CliError(Exception):
@@ -95,6 +96,32 @@ def cmd_train_rasa(settings: Settings, args: argparse.Namespace) -> None:
 
     model = train_rasa_model(settings, force=args.force)
     print(model if args.print_path else f"Rasa model: {model}")
+
+
+def cmd_prepare(settings: Settings, _args: argparse.Namespace) -> None:
+    """What ``run`` does before starting the servers; run it once before the Procfile starts them."""
+    from assistant.launcher import prepare
+
+    print(f"Rasa model: {prepare(settings, say=print, progress=True)}")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    """Become one server process, for a process manager (the Procfile); output goes to stdout.
+
+    Replica N listens on RASA_PORT / ACTION_PORT + N - 1, and Rasa replica N calls action server N.
+    """
+    from assistant.launcher import action_server_command, rasa_server_command, train_rasa_model
+
+    if args.replica < 1:
+        raise CliError("--replica counts from 1")
+    offset = args.replica - 1
+    if args.server == "action":
+        command = action_server_command(settings, settings.action_port + offset, args.replica)
+    else:
+        command = rasa_server_command(settings, train_rasa_model(settings), settings.rasa_port + offset,
+                                      settings.action_port + offset, replica=args.replica)
+    os.chdir(PROJECT_ROOT)
+    os.execve(command.argv[0], command.argv, command.env)
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> None:
@@ -185,6 +212,33 @@ def cmd_inbox(settings: Settings, args: argparse.Namespace) -> None:
         raise CliError(str(error)) from None
 
 
+def cmd_expire_conversations(settings: Settings, args: argparse.Namespace) -> None:
+    """Apply the retention periods: old conversation events and inactive learners' records go."""
+    from sqlalchemy import create_engine
+
+    from assistant.db.engine import session_factory
+    from assistant.db.migrate import upgrade
+    from assistant.privacy.retention import (Expired, cutoff, expire_conversations, expire_learners,
+                                             tracker_store_engine_url)
+
+    days = settings.retention_days if args.days is None else args.days
+    learner_days = settings.learner_retention_days if args.learner_days is None else args.learner_days
+    try:
+        conversations_before, learners_before = cutoff(days), cutoff(learner_days)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    upgrade(settings.db_url)
+    tracker = create_engine(tracker_store_engine_url(settings.tracker_url))
+    try:
+        events = expire_conversations(tracker, conversations_before)
+    finally:
+        tracker.dispose()
+    with session_factory(settings.db_url)() as session, session.begin():
+        learners = expire_learners(session, learners_before)
+    print(Expired(events, learners).summary()
+          + f" (conversations older than {days} days, learners inactive for {learner_days} days)")
+
+
 def cmd_retrain(settings: Settings, args: argparse.Namespace) -> int:
     """Exit 0: promoted or unchanged; 1: the candidate was worse and production stays; 2: error."""
     from assistant.ops.rasa_model import RasaModelError
@@ -268,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train_rasa)
     commands.add_parser("run", help="import the demo catalog, train if needed, start both servers").set_defaults(
         func=cmd_run)
+    commands.add_parser("prepare", help="migrate, import the demo catalog, index, train what changed (no servers)") \
+        .set_defaults(func=cmd_prepare)
+    serve = commands.add_parser("serve", help="run one Rasa or action server in the foreground (see the Procfile)")
+    serve.add_argument("server", choices=["rasa", "action"])
+    serve.add_argument("--replica", type=int, default=1, metavar="N",
+                       help="replica number: ports RASA_PORT / ACTION_PORT + N - 1 (default 1)")
+    serve.set_defaults(func=cmd_serve)
     commands.add_parser("web", help="serve only the web chat page (Rasa must be running)").set_defaults(
         func=cmd_web)
     inbox = commands.add_parser("inbox", help="conversations waiting for course staff (needs the running assistant)",
@@ -284,6 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     shell = commands.add_parser("shell", help="chat in the terminal with the running assistant")
     shell.add_argument("--sender", help="conversation id to use (default: a new one)")
     shell.set_defaults(func=cmd_shell)
+    expire = commands.add_parser("expire-conversations",
+                                 help="delete conversations and learner records past their retention period")
+    expire.add_argument("--days", type=int, help="conversation retention in days (default ASSISTANT_RETENTION_DAYS)")
+    expire.add_argument("--learner-days", type=int,
+                        help="days of inactivity before a learner's records go (default ASSISTANT_LEARNER_RETENTION_DAYS)")
+    expire.set_defaults(func=cmd_expire_conversations)
     retrain = commands.add_parser("retrain", help="retrain on current data; promote if not worse than production")
     retrain.add_argument("--force", action="store_true", help="promote even if worse than production")
     retrain.add_argument("--tolerance", type=float, metavar="NDCG",

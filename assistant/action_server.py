@@ -7,6 +7,9 @@ It builds the same app (``/webhook``, ``/health``, ``/actions``) with
 * per-request context (conversation id, action) for the JSON logs, one log
   line per action call, and the request count and latency per action;
 * ``GET /metrics`` in the Prometheus text format (see :mod:`assistant.observability`).
+
+It refuses to start, with a one-line error naming the file and exit code 2,
+when the production recommender artifact is missing or corrupt.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 import zlib
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk.endpoint import create_app_for_serve
@@ -28,6 +33,7 @@ from sanic.response import HTTPResponse
 from sanic.worker.loader import AppLoader
 
 from assistant import observability
+from recsys import artifacts
 
 logger = logging.getLogger("assistant.action_server")
 
@@ -56,7 +62,8 @@ def instrument(app: Sanic, known_actions: frozenset[str]) -> None:
         name = call.get("next_action")
         request.ctx.action = name if name in known_actions else "unknown"
         request.ctx.started = time.perf_counter()
-        observability.bind(call.get("sender_id"), name)
+        # The known name only: a caller's made-up name must not become a log field or a metric label.
+        observability.bind(call.get("sender_id"), request.ctx.action)
 
     @app.on_response
     async def record(request: Request, reply: HTTPResponse) -> None:
@@ -87,12 +94,29 @@ def create_app(actions_package: str = "actions") -> Sanic:
     return app
 
 
+def check_recommender(root: Path) -> None:
+    """Verify the production recommender artifact's checksum (without loading it), if there is one.
+
+    Raises:
+        artifacts.ArtifactError: Naming the missing or corrupt file.
+    """
+    version = artifacts.current_version(root)
+    if version is not None:
+        artifacts.verify(version, root)
+
+
 def main(argv: list[str] | None = None) -> None:
     from assistant.config import Settings
 
+    settings = Settings.from_env()
+    try:
+        check_recommender(settings.models_dir)
+    except artifacts.ArtifactError as error:
+        print(f"error: the action server cannot start: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     parser = argparse.ArgumentParser(prog="python -m assistant.action_server", description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=Settings.from_env().action_port)
-    parser.add_argument("--host", default=Settings.from_env().host)
+    parser.add_argument("--port", type=int, default=settings.action_port)
+    parser.add_argument("--host", default=settings.host)
     parser.add_argument("--actions", default="actions", help="package holding the actions")
     args = parser.parse_args(argv)
     loader = AppLoader(factory=partial(create_app, args.actions))

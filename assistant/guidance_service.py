@@ -24,6 +24,7 @@ from assistant.guidance.planner import Decision, Explanation, GuidancePlanner
 from assistant.guidance.path import LearningPath
 from assistant.guidance.schema import GuidanceError, LearnerState, Signal
 from assistant.learners import get_or_create_learner
+from assistant.privacy.redact import redact
 from recsys.content import CourseIndex
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class GuidanceService:
             if isinstance(recorded, GuidanceError):
                 return self._answer(recorded)
             session.add(LearningEvent(learner_id=learner.id, course_id=state.current_course, type="quiz",
-                                      item=item, score=score))
+                                      item=redact(item), score=score))
         gap = recorded.decision
         if isinstance(gap, GuidanceError) and gap.code in PROFILE_GAPS:
             # The result is stored; say so before asking for what the plan still needs.
@@ -147,5 +148,5 @@ class GuidanceService:
             state = self._state(session, pseudonym)
             course_id = state.current_course if state else None
             session.add(LearningEvent(learner_id=learner.id, course_id=course_id, type="module_done",
-                                      item=label[:200]))
+                                      item=redact(label[:200])))
         return self.next_step(pseudonym)

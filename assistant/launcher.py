@@ -9,6 +9,7 @@ and for the end-to-end tests.
 from __future__ import annotations
 
 import fcntl
+import gzip
 import hashlib
 import json
 import os
@@ -16,10 +17,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,17 +63,47 @@ def rasa_inputs_digest(root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
+def endpoints_file(settings: Settings) -> str:
+    """The profile's endpoints file: the production one adds the Redis lock store."""
+    return "endpoints.production.yml" if settings.profile == "production" else "endpoints.yml"
+
+
+def lock_store_environment(url: str) -> dict[str, str]:
+    """``LOCK_STORE_*`` for endpoints.production.yml from a ``redis://[:password@]host[:port][/db]`` URL."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "redis":
+        raise LaunchError(f"LOCK_STORE_URL must be a redis:// URL, not {url!r}")
+    return {
+        "LOCK_STORE_HOST": parts.hostname or "127.0.0.1",
+        "LOCK_STORE_PORT": str(parts.port or 6379),
+        "LOCK_STORE_DB": parts.path.strip("/") or "0",
+        "LOCK_STORE_PASSWORD": urllib.parse.unquote(parts.password or ""),
+    }
+
+
+def check_profile(settings: Settings) -> None:
+    """The production profile refuses the embedded SQLite stores: replicas must share real servers."""
+    if settings.profile != "production":
+        return
+    local = [name for name, url in (("ASSISTANT_DB_URL", settings.db_url), ("TRACKER_STORE_URL", settings.tracker_url))
+             if url.startswith("sqlite")]
+    if local:
+        raise LaunchError(f"the production profile needs {' and '.join(local)} set to a PostgreSQL URL "
+                          "(see docs/configuration.md)")
+
+
 def rasa_environment(settings: Settings, action_port: int) -> dict[str, str]:
-    """Environment for any ``rasa`` command: endpoints.yml reads these variables."""
+    """Environment for any ``rasa`` command: the endpoints files read these variables."""
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         PYTHONPATH=str(PROJECT_ROOT),
         ACTION_SERVER_URL=f"http://{settings.host}:{action_port}/webhook",
-        TRACKER_STORE_URL=os.environ.get("TRACKER_STORE_URL")
-        or f"sqlite:///{(settings.var_dir / 'tracker.db').resolve()}",
+        TRACKER_STORE_URL=settings.tracker_url,
         TF_CPP_MIN_LOG_LEVEL="2",
     )
+    if settings.profile == "production":
+        env.update(lock_store_environment(settings.lock_store_url))
     return env
 
 
@@ -146,17 +180,20 @@ def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
 
 @dataclass
 class Servers:
-    """The running Rasa and action servers, with the URLs to talk to them."""
+    """One running Rasa server and its action server, with the URLs to talk to them."""
 
     rasa_url: str
     action_url: str
     token: str
     processes: list[tuple[str, subprocess.Popen[bytes], Path]] = field(default_factory=list)
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         for _, process, _ in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
+
+    def stop(self) -> None:
+        self.terminate()
         deadline = time.monotonic() + 15
         for _, process, _ in self.processes:
             try:
@@ -193,11 +230,69 @@ class Servers:
                   file=sys.stderr)
 
 
-def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    handle = log.open("ab")
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+@dataclass(frozen=True)
+class ServerCommand:
+    """How to start one server process: what ``running_replicas`` spawns and ``serve`` executes."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+
+
+def _replica_label(replica: int, separator: str) -> str:
+    """Nothing for the first replica (so a single pair keeps its plain names), else the number."""
+    return "" if replica == 1 else f"{separator}{replica}"
+
+
+def action_server_command(settings: Settings, port: int, replica: int = 1) -> ServerCommand:
+    """The action server (rasa-sdk app with metrics) on ``port``, bound to ``ASSISTANT_HOST``."""
+    check_profile(settings)
+    env = dict(os.environ, SANIC_HOST=settings.host, ASSISTANT_VAR_DIR=str(settings.var_dir),
+               ASSISTANT_DB_URL=settings.db_url, ASSISTANT_CACHE_DIR=str(settings.cache_dir),
+               PATHWISE_MODELS_DIR=str(settings.models_dir), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
+               PYTHONPATH=str(PROJECT_ROOT))
+    argv = [sys.executable, "-m", "assistant.action_server", "--actions", "actions", "--host", settings.host,
+            "--port", str(port)]
+    return ServerCommand(f"action server{_replica_label(replica, ' ')}", argv, env,
+                         settings.var_dir / "logs" / f"action-server{_replica_label(replica, '-')}.log")
+
+
+def check_rasa_model(model: Path) -> None:
+    """Refuse a missing or unreadable model archive: ``rasa run`` would start without a model and stay silent."""
+    if not model.is_file():
+        raise LaunchError(f"the Rasa model {model} is missing: run 'make train' (or 'python -m assistant run')")
+    try:  # one pass: the tar structure, then the rest of the gzip stream, so its checksum is verified
+        with gzip.open(model) as stream:
+            with tarfile.open(fileobj=stream, mode="r|") as archive:
+                if not any(True for _ in archive):
+                    raise tarfile.TarError("empty archive")
+            while stream.read(1 << 20):
+                pass
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+        raise LaunchError(f"the Rasa model {model} is corrupt ({error}); delete it and run 'make train'") from None
+
+
+def rasa_server_command(settings: Settings, model: Path, port: int, action_port: int, cors: str | None = None,
+                        replica: int = 1) -> ServerCommand:
+    """``rasa run`` with the REST and socket.io channels and the token-protected HTTP API."""
+    check_profile(settings)
+    check_rasa_model(model)
+    argv = [str(rasa_executable()), "run", "--model", str(model), "--endpoints", endpoints_file(settings),
+            "--credentials", "credentials.yml", "--enable-api", f"--auth-token={settings.secret('rasa_token')}",
+            "--interface", settings.host, "--port", str(port)]
+    if cors:
+        argv += ["--cors", cors]
+    return ServerCommand(f"Rasa server{_replica_label(replica, ' ')}", argv, rasa_environment(settings, action_port),
+                         settings.var_dir / "logs" / f"rasa{_replica_label(replica, '-')}.log")
+
+
+def _spawn(command: ServerCommand) -> tuple[str, subprocess.Popen[bytes], Path]:
+    command.log.parent.mkdir(parents=True, exist_ok=True)
+    handle = command.log.open("ab")
+    process = subprocess.Popen(command.argv, cwd=PROJECT_ROOT, env=command.env, stdout=handle,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    return command.name, process, command.log
 
 
 def _wait_until(servers: Servers, url: str, what: str, timeout: float) -> None:
@@ -212,35 +307,37 @@ def _wait_until(servers: Servers, url: str, what: str, timeout: float) -> None:
 
 
 @contextmanager
+def running_replicas(settings: Settings, model: Path, ports: list[tuple[int, int]],
+                     cors: str | None = None) -> Iterator[list[Servers]]:
+    """Start one Rasa server and one action server per ``(rasa_port, action_port)`` pair, all at once.
+
+    Rasa server *i* calls action server *i*. Wait until every one answers, stop them all on exit.
+    """
+    token = settings.secret("rasa_token")
+    replicas = [Servers(rasa_url=f"http://{settings.host}:{rasa_port}",
+                        action_url=f"http://{settings.host}:{action_port}/webhook", token=token)
+                for rasa_port, action_port in ports]
+    try:
+        for replica, (servers, (rasa_port, action_port)) in enumerate(zip(replicas, ports, strict=True), start=1):
+            servers.processes.append(_spawn(action_server_command(settings, action_port, replica)))
+            servers.processes.append(_spawn(rasa_server_command(settings, model, rasa_port, action_port, cors,
+                                                                replica)))
+        for servers, (_, action_port) in zip(replicas, ports, strict=True):
+            _wait_until(servers, f"http://{settings.host}:{action_port}/health", "action server", 120)
+            servers.warm_up()
+        for servers in replicas:
+            _wait_until(servers, f"{servers.rasa_url}/status?token={token}", "Rasa server", 400)
+        yield replicas
+    finally:
+        for servers in replicas:
+            servers.terminate()
+        for servers in replicas:
+            servers.stop()
+
+
+@contextmanager
 def running_servers(settings: Settings, model: Path, rasa_port: int, action_port: int,
                     cors: str | None = None) -> Iterator[Servers]:
     """Start the action server and Rasa, wait until both answer, stop them on exit."""
-    token = settings.secret("rasa_token")
-    logs = settings.var_dir / "logs"
-    servers = Servers(
-        rasa_url=f"http://{settings.host}:{rasa_port}",
-        action_url=f"http://{settings.host}:{action_port}/webhook",
-        token=token,
-    )
-    action_env = dict(os.environ, SANIC_HOST=settings.host, ASSISTANT_VAR_DIR=str(settings.var_dir),
-                      ASSISTANT_DB_URL=settings.db_url, ASSISTANT_CACHE_DIR=str(settings.cache_dir),
-                      PATHWISE_MODELS_DIR=str(settings.models_dir), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONPATH=str(PROJECT_ROOT))
-    try:
-        servers.processes.append(("action server", _spawn(
-            [sys.executable, "-m", "assistant.action_server", "--actions", "actions", "--host", settings.host,
-             "--port", str(action_port)],
-            action_env, logs / "action-server.log"), logs / "action-server.log"))
-        rasa_command = [str(rasa_executable()), "run", "--model", str(model), "--endpoints", "endpoints.yml",
-                        "--credentials", "credentials.yml", "--enable-api", "--auth-token", token,
-                        "--interface", settings.host, "--port", str(rasa_port)]
-        if cors:
-            rasa_command += ["--cors", cors]
-        servers.processes.append(("Rasa server", _spawn(
-            rasa_command, rasa_environment(settings, action_port), logs / "rasa.log"),
-            logs / "rasa.log"))
-        _wait_until(servers, f"http://{settings.host}:{action_port}/health", "action server", 120)
-        servers.warm_up()
-        _wait_until(servers, f"{servers.rasa_url}/status?token={token}", "Rasa server", 400)
+    with running_replicas(settings, model, [(rasa_port, action_port)], cors) as (servers,):
         yield servers
-    finally:
-        servers.stop()

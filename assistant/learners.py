@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.db.models import Course, Enrolment, Learner, Purchase, RecommendationLog, utcnow
+from assistant.privacy.redact import redact
 
 
 def get_or_create_learner(session: Session, pseudonym: str) -> Learner:
@@ -75,10 +76,16 @@ def owned_course_ids(session: Session, pseudonym: str) -> frozenset[int]:
 
 
 PROFILE_FIELDS = ("goal", "level", "weekly_hours", "budget", "language", "occupation", "age_band")
+FREE_TEXT_FIELDS = ("goal", "occupation")  # the learner's own words; the others are normalised values
 
 
 def find_learner(session: Session, pseudonym: str) -> Learner | None:
     return session.scalar(select(Learner).where(Learner.pseudonym == pseudonym))
+
+
+def mark_seen(session: Session, pseudonym: str) -> None:
+    """Note a visit of a known learner: retention counts inactivity from ``last_seen_at``."""
+    session.execute(update(Learner).where(Learner.pseudonym == pseudonym).values(last_seen_at=utcnow()))
 
 
 def load_profile(session: Session, pseudonym: str) -> dict[str, object]:
@@ -90,13 +97,13 @@ def load_profile(session: Session, pseudonym: str) -> dict[str, object]:
 
 
 def save_profile(session: Session, pseudonym: str, values: dict[str, object]) -> Learner:
-    """Store the given profile fields (unknown names are refused)."""
+    """Store the given profile fields (unknown names are refused; free text is redacted)."""
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"unknown profile field(s): {sorted(unknown)}")
     learner = get_or_create_learner(session, pseudonym)
     for name, value in values.items():
-        setattr(learner, name, value)
+        setattr(learner, name, redact(value) if name in FREE_TEXT_FIELDS and isinstance(value, str) else value)
     return learner
 
 

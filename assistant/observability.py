@@ -2,7 +2,8 @@
 
 * :func:`configure_logging` turns every log record into one JSON line carrying
   the conversation id (Rasa's ``sender_id``) and the action being run, taken
-  from context variables the server sets per request (:func:`bind`). Records
+  from context variables the server sets per request (:func:`bind`), with
+  e-mail addresses and phone numbers redacted (docs/privacy.md). Records
   of level ERROR also count in ``pathwise_action_errors_total``, so an action
   that catches an exception and apologises is still counted.
 * The metric objects below live in the default ``prometheus_client`` registry;
@@ -17,7 +18,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import TextIO
+from typing import Any, TextIO
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -25,6 +26,8 @@ from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.privacy.redact import redact, redact_emails
 
 conversation_id: ContextVar[str | None] = ContextVar("conversation_id", default=None)
 action_name: ContextVar[str | None] = ContextVar("action_name", default=None)
@@ -62,11 +65,28 @@ class _ErrorCounter(logging.Handler):
         ACTION_ERRORS.labels(getattr(record, "action", None) or "none").inc()
 
 
+class _RedactingJsonFormatter(JsonFormatter):
+    """JSON lines without e-mail addresses or phone numbers, whatever a message or traceback quoted.
+
+    The conversation id loses only e-mail addresses: channel ids (a Telegram
+    chat id) can look like phone numbers and are needed to follow a conversation.
+    """
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        for key in ("message", "exc_info", "stack_info"):
+            if isinstance(log_data.get(key), str):
+                log_data[key] = redact(log_data[key])
+        if isinstance(log_data.get("conversation_id"), str):
+            log_data["conversation_id"] = redact_emails(log_data["conversation_id"])
+        return super().process_log_record(log_data)
+
+
 def configure_logging(level: int = logging.INFO, stream: TextIO = sys.stderr) -> None:
-    """Send every record, as one JSON object per line, to ``stream`` (replaces the root handlers)."""
+    """Send every record, as one redacted JSON object per line, to ``stream`` (replaces the root handlers)."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
-                                       rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
+    handler.setFormatter(_RedactingJsonFormatter("{asctime}{levelname}{name}{message}", style="{",
+                                                 rename_fields={"asctime": "time", "levelname": "level",
+                                                                "name": "logger"}))
     context = _ContextFilter()
     handler.addFilter(context)
     errors = _ErrorCounter()

@@ -1,4 +1,8 @@
-"""Learner feedback and hand-offs to course staff."""
+"""Learner feedback and hand-offs to course staff.
+
+The learner's words are stored with e-mail addresses and phone numbers
+redacted (:mod:`assistant.privacy.redact`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from assistant.db.models import Feedback, Handoff
 from assistant.learners import get_or_create_learner
+from assistant.privacy.redact import redact
 
 MAX_FEEDBACK_CHARS = 4000
 # A hand-off is "open" until staff reply, "answered" while staff have the chat, then "closed".
@@ -19,7 +24,7 @@ def add_feedback(session: Session, pseudonym: str, text: str, rating: int | None
         raise ValueError(f"a rating must be 1 to 5 stars, got {rating}")
     learner = get_or_create_learner(session, pseudonym)
     session.flush()
-    feedback = Feedback(learner_id=learner.id, text=text[:MAX_FEEDBACK_CHARS], rating=rating, sentiment=sentiment)
+    feedback = Feedback(learner_id=learner.id, text=redact(text[:MAX_FEEDBACK_CHARS]), rating=rating, sentiment=sentiment)
     session.add(feedback)
     return feedback
 
@@ -33,7 +38,7 @@ def open_handoff(session: Session, pseudonym: str, conversation_id: str, reason:
                                                     Handoff.status.in_(ACTIVE_HANDOFF)))
     if existing is not None:
         return existing, False
-    handoff = Handoff(learner_id=learner.id, conversation_id=conversation_id, reason=reason[:500],
+    handoff = Handoff(learner_id=learner.id, conversation_id=conversation_id, reason=redact(reason[:500]),
                       sentiment=sentiment)
     session.add(handoff)
     return handoff, True

@@ -187,8 +187,11 @@ def read_metadata(version: str | None = None, root: Path | None = None) -> dict[
     return meta
 
 
-def load_model(version: str | None = None, root: Path | None = None) -> Any:
-    """Load and verify a model artifact (default: the newest version).
+def verify(version: str | None = None, root: Path | None = None) -> Path:
+    """Check that an artifact's model file is there and matches its checksum, without loading it.
+
+    Returns:
+        The model file.
 
     Raises:
         ArtifactError: Naming the missing or corrupt file.
@@ -201,6 +204,16 @@ def load_model(version: str | None = None, root: Path | None = None) -> Any:
     expected = meta["files"].get(MODEL_FILE)
     if expected and _sha256(path) != expected:
         raise ArtifactError(f"corrupt artifact file {path}: checksum does not match metadata.json")
+    return path
+
+
+def load_model(version: str | None = None, root: Path | None = None) -> Any:
+    """Load and verify a model artifact (default: the newest version).
+
+    Raises:
+        ArtifactError: Naming the missing or corrupt file.
+    """
+    path = verify(version, root)
     try:
         with open(path, "rb") as fh:
             return pickle.load(fh)

@@ -22,7 +22,7 @@ bash scripts/dialogue_tests.sh
 step "services for the production-path tests"
 bash scripts/services.sh
 
-step "custom NLU components (Python 3.10, rasa 3.6)"
+step "custom NLU components and the privacy tracker store (Python 3.10, rasa 3.6)"
 .venv-rasa/bin/python -m pytest -c tests/nlu/pytest.ini --confcutdir tests/nlu tests/nlu -q
 
 step "unit, database and end-to-end tests (Python 3.11)"

@@ -14,6 +14,7 @@ from assistant.config import PROJECT_ROOT, Settings
 from assistant.db.engine import session_factory
 from assistant.launcher import Servers, prepare, running_servers
 from tests.conftest import free_port
+from tests.e2e.guarded import guarded  # noqa: F401  (the security and fault tests' server set)
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 

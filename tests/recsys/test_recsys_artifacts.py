@@ -78,3 +78,13 @@ def test_lazy_model_error_surfaces_at_use(tmp_path):
     lazy = artifacts.LazyModel(root=tmp_path)
     with pytest.raises(artifacts.ArtifactError):
         lazy.recommend([0])
+
+
+def test_verify_checks_the_file_without_loading_it(saved, monkeypatch):
+    root, folder, *_ = saved
+    monkeypatch.setattr(artifacts.pickle, "load", lambda _fh: pytest.fail("verify must not unpickle"))
+    assert artifacts.verify("v1", root=root) == folder / "model.pkl"
+    path = folder / "model.pkl"
+    path.write_bytes(path.read_bytes() + b"tampered")
+    with pytest.raises(artifacts.ArtifactError, match=r"corrupt artifact file .*model\.pkl: checksum"):
+        artifacts.verify("v1", root=root)
