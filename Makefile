@@ -44,7 +44,7 @@ shell: setup
 rasa-shell: setup
 	@$(RASA_ENV) ACTION_SERVER_URL=http://127.0.0.1:$${ACTION_PORT:-5055}/webhook \
 	  TRACKER_STORE_URL=sqlite:///$(CURDIR)/var/tracker.db \
-	  $(RASA) shell --model "$$($(PY) -m assistant train-rasa --print-path)" --port 5006 --endpoints endpoints.yml
+	  .venv-rasa/bin/python -m assistant.rasa_server shell --model "$$($(PY) -m assistant train-rasa --print-path)" --port 5006 --endpoints endpoints.yml
 
 clean:
 	rm -rf var .rasa tests/artifacts
