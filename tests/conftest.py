@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from assistant import observability
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.db.engine import session_factory
 from assistant.db.migrate import upgrade
@@ -31,6 +34,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def log_stream() -> Iterator[io.StringIO]:
+    """The JSON log lines written while the test runs; the logging set-up is restored afterwards."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    stream = io.StringIO()
+    observability.configure_logging(stream=stream)
+    yield stream
+    root.handlers, root.level = saved_handlers, saved_level
+    observability.bind(None, None)
 
 
 @pytest.fixture

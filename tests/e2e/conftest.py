@@ -102,6 +102,19 @@ def cards(messages: list[dict]) -> list[dict]:
     return [card for payload in found if payload.get("type") == "course_cards" for card in payload["cards"]]
 
 
+def onboard_guitar_beginner(chat: Callable[[str], list[dict]]) -> str:
+    """Fill the onboarding form (guitar, beginner, 5 h/week, $200, English, optional questions skipped),
+    checking each question on the way; returns the confirmation text."""
+    assert "learning goal" in texts(chat("set up my profile"))
+    assert "level" in texts(chat("learn to play the guitar"))
+    assert "hours a week" in texts(chat("beginner"))
+    assert "budget" in texts(chat("5 hours"))
+    assert "language" in texts(chat("$200"))
+    assert "what do you do" in texts(chat("English")).lower()
+    assert "age band" in texts(chat("skip")).lower()
+    return texts(chat("skip"))
+
+
 def price_within(card: dict, budget: float) -> bool:
     if card["price_kind"] in ("free", "audit"):
         return True

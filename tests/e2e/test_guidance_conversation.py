@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from assistant.db.engine import session_factory
 from assistant.db.models import Course, Enrolment, Handoff, Learner, LearningEvent
 from assistant.identity import pseudonym
-from tests.e2e.conftest import cards, texts
+from tests.e2e.conftest import cards, onboard_guitar_beginner, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -32,14 +32,7 @@ def _learner(settings, sender: str):
 
 def test_onboarding_to_recommendation_enrolment_quiz_confusion_and_handoff(rest_chat, e2e_settings):
     chat = rest_chat.say
-    assert "learning goal" in texts(chat("set up my profile"))
-    assert "level" in texts(chat("learn to play the guitar"))
-    assert "hours a week" in texts(chat("beginner"))
-    assert "budget" in texts(chat("5 hours"))
-    assert "language" in texts(chat("$200"))
-    assert "what do you do" in texts(chat("English")).lower()
-    assert "age band" in texts(chat("skip")).lower()
-    saved = texts(chat("skip"))
+    saved = onboard_guitar_beginner(chat)
     assert saved.startswith("Thanks, saved: goal \u201c") and "guitar\u201d, beginner level, 5 h/week" in saved
 
     first = cards(chat("I'd like guitar lessons"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 
@@ -10,17 +9,6 @@ import pytest
 from prometheus_client import REGISTRY
 
 from assistant import observability
-
-
-@pytest.fixture
-def log_stream():
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    stream = io.StringIO()
-    observability.configure_logging(stream=stream)
-    yield stream
-    root.handlers, root.level = saved[0], saved[1]
-    observability.bind(None, None)
 
 
 def test_log_lines_are_json_with_the_conversation_and_action(log_stream):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 
@@ -40,17 +39,6 @@ def test_database_errors_do_not_quote_the_learners_words(sessions) -> None:
         session.add(Feedback(learner_id=12345, text="my secret words"))  # no such learner
         session.add(LearningEvent(learner_id=None, type="quiz", item="my secret words"))
     assert "my secret words" not in str(raised.value)
-
-
-@pytest.fixture
-def log_stream():
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    stream = io.StringIO()
-    observability.configure_logging(stream=stream)
-    yield stream
-    root.handlers, root.level = saved
-    observability.bind(None, None)
 
 
 def test_log_lines_carry_no_email_or_phone(log_stream) -> None:
